@@ -42,7 +42,8 @@ def _numeric(df: pd.DataFrame, col: str, source: str, offset: int) -> np.ndarray
     if bad.any():
         row = _first_bad(bad)
         raise DataError(
-            f"{source} line {row + offset}: column {col!r} value {s.iloc[row]!r} is not a number"
+            f"{source} line {row + offset}: column {col!r} value {s.iloc[row]!r} is not a "
+            "number; fix or remove the line"
         )
     out = num.to_numpy(dtype=np.float64)
     if not np.all(np.isfinite(out)):
@@ -61,7 +62,7 @@ def _timestamps(df: pd.DataFrame, col: str, source: str, offset: int) -> np.ndar
         num = pd.to_numeric(s, errors="coerce")
         if num.notna().all():
             return num.to_numpy(dtype=np.float64).astype(np.int64)
-        ts = pd.to_datetime(s, errors="coerce", utc=True)
+        ts = pd.to_datetime(s, errors="coerce", utc=True, format="ISO8601")
     bad = ts.isna().to_numpy()
     if bad.any():
         row = _first_bad(bad)
@@ -85,7 +86,7 @@ def _table(
     if dup.any():
         row = _first_bad(dup)
         raise DataError(
-            f"{source} ({what} table) row {row}: duplicate {what} id {ids[row]!r}; "
+            f"{what} table of {source}, row {row + 1}: duplicate {what} id {ids[row]!r}; "
             "each id may appear once"
         )
     return ids, df.drop(columns=[id_col]).reset_index(drop=True)
@@ -132,8 +133,9 @@ def build_dataset(
     """See :meth:`Dataset.from_events`."""
     if not isinstance(events, pd.DataFrame):
         raise DataError(f"{source}: events must be a pandas DataFrame, got {type(events).__name__}")
-    require_columns(events, {"user": user, "item": item, "value": value, "timestamp": timestamp},
-                    source)
+    require_columns(
+        events, {"user": user, "item": item, "value": value, "timestamp": timestamp}, source
+    )
     if len(events) == 0:
         raise DataError(f"{source}: no interactions (empty file or everything filtered out)")
     if aggregate not in ("last", "sum", "max"):

@@ -78,7 +78,9 @@ class Dataset:
         self.time_kind: TimeKind | None = time_kind if timestamp is not None else None
         self.aggregate: Aggregate = aggregate
         if item_text is not None:
-            item_text = _readonly(np.asarray(item_text, dtype=str))
+            # object array of str: fixed-width unicode would pad every text to the longest
+            item_text = np.asarray([str(t) for t in item_text], dtype=object)
+            item_text.setflags(write=False)
             if len(item_text) != len(items):
                 raise DataError(f"item_text has {len(item_text)} rows for {len(items)} items")
         self.item_text: np.ndarray | None = item_text
@@ -223,7 +225,7 @@ class Dataset:
         if self._ts is not None and self.n_events:
             info["time_min"], info["time_max"] = int(self._ts.min()), int(self._ts.max())
         if self.item_text is not None:
-            info["items_with_text"] = int(np.count_nonzero(np.char.str_len(self.item_text)))
+            info["items_with_text"] = sum(1 for t in self.item_text if t)
         if self.user_features is not None:
             info["user_features"] = list(map(str, self.user_features.columns))
         if self.item_features is not None:

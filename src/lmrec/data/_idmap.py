@@ -17,7 +17,8 @@ def as_id_array(values: Any) -> np.ndarray:
     arr = np.asarray(values)
     if arr.dtype.kind in "iu":
         return arr.astype(np.int64, copy=False)
-    if arr.dtype.kind == "f" and arr.size and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
+    integral = arr.dtype.kind == "f" and arr.size and np.all(np.isfinite(arr))
+    if integral and np.all(arr == np.round(arr)):
         return arr.astype(np.int64)
     if arr.dtype.kind in "US":
         return arr.astype(str)

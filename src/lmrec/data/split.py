@@ -21,6 +21,7 @@ reproducible; the deterministic splits ignore the seed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
@@ -221,7 +222,7 @@ def holdout_valid(
     return inner.train, inner.test
 
 
-SPLITS = {
+SPLITS: dict[str, Callable[..., Split]] = {
     "random": random,
     "random_user": random_user,
     "temporal_user": temporal_user,
