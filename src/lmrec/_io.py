@@ -129,7 +129,7 @@ def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
     for key, arr in arrays.items():
         if np.asarray(arr).dtype == object:
             raise ArtifactError(f"array {key!r} has dtype object; convert it before saving")
-    np.savez(path, **arrays)
+    np.savez(path, **arrays)  # type: ignore[arg-type]
 
 
 def load_arrays(path: Path) -> dict[str, np.ndarray]:

@@ -52,7 +52,7 @@ class UserBatch:
     @classmethod
     def from_histories(
         cls,
-        histories: Sequence[Sequence[int]],
+        histories: Sequence[Sequence[int] | np.ndarray],
         n_items: int,
         values: Sequence[Sequence[float]] | None = None,
     ) -> UserBatch:
@@ -109,9 +109,10 @@ class Recs:
             }
         )
         if self.user_ids is not None:
-            known = df["user"].to_numpy() >= 0
-            ext = np.where(known, df["user"].to_numpy(), 0)
-            df["user_id"] = np.where(known, self.user_ids.ids[ext].astype(object), None)
+            users = df["user"].to_numpy()
+            ext = self.user_ids.ids[np.maximum(users, 0)].astype(object)
+            ext[users < 0] = None  # ad-hoc users have no external id
+            df["user_id"] = ext
         if self.item_ids is not None:
             df["item_id"] = self.item_ids.ids[df["item"].to_numpy()]
         return df
@@ -306,8 +307,11 @@ class Recommender(ABC):
     def _set_state(self, state: dict[str, np.ndarray]) -> None:  # noqa: B027 - optional hook
         """Restore learned arrays written by :meth:`_state`."""
 
-    def save(self, path: Path | str) -> None:
-        """Write ``config.json``, ``state.npz`` and a checksummed manifest, atomically."""
+    def save(self, path: Path | str, meta: dict[str, Any] | None = None) -> None:
+        """Write ``config.json``, ``state.npz`` and a checksummed manifest, atomically.
+
+        ``meta`` (e.g. ``{"fit_s": 1.2}``) is recorded in the manifest.
+        """
         self._check_fitted()
         tr = self.train_
         arrays = {
@@ -320,8 +324,8 @@ class Recommender(ABC):
         }
         for key, arr in self._state().items():
             arrays[f"model.{key}"] = arr
-        meta = {"model": self.name, "data_fingerprint": self.fingerprint_}
-        with atomic_dir(path, extra_manifest=meta) as tmp:
+        info = {**(meta or {}), "model": self.name, "data_fingerprint": self.fingerprint_}
+        with atomic_dir(path, extra_manifest=info) as tmp:
             write_json(
                 tmp / CONFIG_FILE,
                 {"model": self.name, "config": self.config.model_dump(mode="json")},

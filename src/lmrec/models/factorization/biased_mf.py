@@ -132,9 +132,8 @@ class BiasedMF(Recommender):
 
     def _score(self, batch: UserBatch) -> np.ndarray:
         p, bu = self._user_params(batch)
-        return (p @ self.item_factors_.T + bu[:, None] + self.item_bias_[None, :] + self.mu_).astype(
-            np.float32
-        )
+        scores = p @ self.item_factors_.T + bu[:, None] + self.item_bias_[None, :] + self.mu_
+        return scores.astype(np.float32)
 
     def _fallback_scores(self) -> np.ndarray:
         return (self.mu_ + self.item_bias_).astype(np.float32)

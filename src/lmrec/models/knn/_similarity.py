@@ -51,7 +51,10 @@ def topk_cosine(
         with np.errstate(divide="ignore", invalid="ignore"):
             sim = np.where(denom > 0, gram / denom, 0.0).astype(np.float32)
         sim[np.arange(stop - start), np.arange(start, stop)] = 0.0
-        top = np.argpartition(-sim, k - 1, axis=1)[:, :k] if k < n else np.tile(np.arange(n), (stop - start, 1))
+        if k < n:
+            top = np.argpartition(-sim, k - 1, axis=1)[:, :k]
+        else:
+            top = np.tile(np.arange(n), (stop - start, 1))
         v = np.take_along_axis(sim, top, axis=1)
         keep = v > 0
         rows.append(np.repeat(np.arange(start, stop), keep.sum(axis=1)))
