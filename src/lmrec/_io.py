@@ -73,7 +73,7 @@ def atomic_dir(target: Path | str, extra_manifest: dict[str, Any] | None = None)
         files = {
             str(p.relative_to(tmp)): sha256_file(p)
             for p in sorted(tmp.rglob("*"))
-            if p.is_file() and p.name != MANIFEST
+            if p.is_file() and p.relative_to(tmp) != Path(MANIFEST)
         }
         manifest = {"created": datetime.now(UTC).isoformat(timespec="seconds"), "files": files}
         manifest.update(extra_manifest or {})

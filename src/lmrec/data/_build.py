@@ -29,6 +29,8 @@ def _first_bad(mask: np.ndarray) -> int:
 def _ids(df: pd.DataFrame, col: str, what: str, source: str, offset: int) -> np.ndarray:
     s = df[col]
     null = s.isna().to_numpy()
+    if not pd.api.types.is_numeric_dtype(s):
+        null = null | s.astype(str).str.strip().eq("").fillna(False).to_numpy(dtype=bool)
     if null.any():
         row = _first_bad(null)
         raise DataError(f"{source} line {row + offset}: empty {what} id in column {col!r}")
@@ -86,7 +88,7 @@ def _table(
     if dup.any():
         row = _first_bad(dup)
         raise DataError(
-            f"{what} table of {source}, row {row + 1}: duplicate {what} id {ids[row]!r}; "
+            f"{what} table of {source}, row {row + 1}: duplicate {what} id {ids[row].item()!r}; "
             "each id may appear once"
         )
     return ids, df.drop(columns=[id_col]).reset_index(drop=True)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
 from functools import cached_property
 from typing import Literal
@@ -24,6 +25,11 @@ def _readonly(arr: np.ndarray) -> np.ndarray:
     arr = np.ascontiguousarray(arr)
     arr.setflags(write=False)
     return arr
+
+
+def _is_text_array(arr: object) -> bool:
+    """Already a read-only object array (shared between derived datasets, never copied)."""
+    return isinstance(arr, np.ndarray) and arr.dtype == object and not arr.flags.writeable
 
 
 class Dataset:
@@ -77,7 +83,7 @@ class Dataset:
         self.feedback: Feedback = feedback
         self.time_kind: TimeKind | None = time_kind if timestamp is not None else None
         self.aggregate: Aggregate = aggregate
-        if item_text is not None:
+        if item_text is not None and not _is_text_array(item_text):
             # object array of str: fixed-width unicode would pad every text to the longest
             item_text = np.asarray([str(t) for t in item_text], dtype=object)
             item_text.setflags(write=False)
@@ -198,7 +204,10 @@ class Dataset:
     def fingerprint(self) -> str:
         """SHA-256 over ids, events and values: identifies the exact training data."""
         h = hashlib.sha256()
-        for arr in (self.users.ids, self.items.ids, self._user, self._item, self._value):
+        h.update(f"{self.n_users},{self.n_items},{self.n_events},{self._ts is not None};".encode())
+        for ids in (self.users.ids, self.items.ids):
+            h.update(json.dumps(ids.tolist()).encode())  # canonical: no string width, no dtype
+        for arr in (self._user, self._item, self._value):
             h.update(np.ascontiguousarray(arr).tobytes())
         if self._ts is not None:
             h.update(self._ts.tobytes())

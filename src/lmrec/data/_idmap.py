@@ -64,7 +64,9 @@ class IdMap:
         return len(self._ids)
 
     def __contains__(self, external_id: Any) -> bool:
-        return external_id in self._index
+        if np.ndim(external_id) != 0:
+            return False
+        return bool(self.index(external_id, missing="negative") >= 0)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, IdMap):
@@ -74,7 +76,7 @@ class IdMap:
         )
 
     def __hash__(self) -> int:
-        return hash((len(self), self.name))
+        return hash((len(self), self._ids.dtype.kind))
 
     def __repr__(self) -> str:
         head = ", ".join(map(str, self._ids[:3]))
@@ -92,12 +94,13 @@ class IdMap:
         """
         scalar = np.ndim(external_ids) == 0
         arr = as_id_array(np.atleast_1d(np.asarray(external_ids)))
+        asked = arr
         if arr.dtype.kind != self._ids.dtype.kind and arr.size:
             # e.g. "42" asked of an integer vocabulary: try the other representation
             arr = as_id_array([_coerce(v, self._ids.dtype.kind) for v in arr])
         idx = self._index.get_indexer(arr).astype(np.int64) if arr.size else np.empty(0, np.int64)
         if missing == "error" and (idx < 0).any():
-            bad = arr[idx < 0][:3].tolist()
+            bad = asked[idx < 0][:3].tolist()
             raise UnknownIdError(
                 f"unknown {self.name} id(s) {bad} (vocabulary has {len(self)} {self.name}s)"
             )

@@ -146,8 +146,10 @@ def temporal_global(
             f"{ds.time_kind or 'none'}); use temporal_user or leave_last_out"
         )
     ts = ds.timestamps
-    t_test = np.quantile(ts, 1 - test_frac, method="lower")
-    t_valid = np.quantile(ts, 1 - test_frac - valid_frac, method="lower")
+    s, n = np.sort(ts), len(ts)
+    # cut at the ceil(frac * n)-th latest event, as the per-user splits count their shares
+    t_test = s[n - int(np.ceil(test_frac * n - 1e-9))]
+    t_valid = s[n - int(np.ceil((test_frac + valid_frac) * n - 1e-9))]
     part = np.where(ts >= t_test, 2, np.where((ts >= t_valid) & (valid_frac > 0), 1, 0))
     return _assemble(ds, part, valid_frac > 0)
 
@@ -166,7 +168,7 @@ def leave_last_out(ds: Dataset, n_test: int = 1, n_valid: int = 1) -> Split:
 
 
 def _pick(pool: np.ndarray, frac: float, rng: np.random.Generator) -> np.ndarray:
-    n = max(1, round(frac * len(pool))) if frac > 0 else 0
+    n = min(len(pool), max(1, round(frac * len(pool)))) if frac > 0 else 0
     return rng.choice(pool, size=n, replace=False) if n else np.empty(0, pool.dtype)
 
 

@@ -1,0 +1,6 @@
+# SPDX-License-Identifier: MIT
+"""``python -m lmrec`` runs the command line."""
+
+from lmrec.cli import main
+
+main()

@@ -1,0 +1,634 @@
+# SPDX-License-Identifier: MIT
+"""Dataset: views, aggregation, derived datasets and the validation of ``from_events``."""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lmrec.data import Dataset, IdMap
+from lmrec.errors import DataError
+
+
+def ratings(aggregate="last", **kw):
+    """Users a, b; items 1, 2. Pair (a, 1) repeats: 3.0 at t=10, then 1.0 at t=5 (earlier)."""
+    df = pd.DataFrame(
+        {
+            "u": ["a", "a", "b", "a"],
+            "i": [1, 2, 1, 1],
+            "r": [3.0, 4.0, 5.0, 1.0],
+            "t": [10, 20, 30, 5],
+        }
+    )
+    return Dataset.from_events(
+        df, user="u", item="i", value="r", timestamp="t", aggregate=aggregate, **kw
+    )
+
+
+def catalogue():
+    """Events of u1, u2, u3 on items 10, 20, 30; an item table (30, 20) and a user table."""
+    events = pd.DataFrame(
+        {
+            "user": ["u1", "u1", "u2", "u3", "u3", "u3"],
+            "item": [30, 10, 10, 20, 10, 30],
+            "t": [1, 2, 3, 4, 5, 6],
+        }
+    )
+    items = pd.DataFrame({"item": [30, 20], "title": ["Thirty", "Twenty"], "year": [2000, 2001]})
+    users = pd.DataFrame({"user": ["u3", "u9"], "age": [30, 99]})
+    return Dataset.from_events(
+        events, timestamp="t", items=items, item_text="title", users=users, name="cat"
+    )
+
+
+def triples(ds):
+    """Events as (external user, external item, value, timestamp), in row order."""
+    ts = ds.timestamps if ds.timestamps is not None else [None] * ds.n_events
+    return list(
+        zip(
+            ds.users.id(ds.user_index).tolist(),
+            ds.items.id(ds.item_index).tolist(),
+            ds.values.tolist(),
+            list(ts),
+            strict=True,
+        )
+    )
+
+
+# ---------------------------------------------------------------- interactions / aggregation
+
+
+@pytest.mark.parametrize(
+    ("aggregate", "a1"),
+    [
+        ("last", 3.0),  # (a, 1) at t=10 is later than at t=5, although earlier in the file
+        ("sum", 4.0),  # 3 + 1
+        ("max", 3.0),
+    ],
+)
+def test_interactions_combine_repeated_pairs_by_aggregate(aggregate, a1):
+    ds = ratings(aggregate)
+    # users sorted [a, b], items sorted [1, 2]
+    expected = np.array([[a1, 4.0], [5.0, 0.0]], dtype=np.float32)
+    m = ds.interactions
+    assert m.shape == (2, 2)
+    assert m.nnz == 3
+    np.testing.assert_array_equal(m.toarray(), expected)
+    assert m.has_sorted_indices
+
+
+def test_last_prefers_the_later_timestamp_not_the_later_row():
+    df = pd.DataFrame({"user": [1, 1], "item": [1, 1], "r": [1.0, 5.0], "t": [9, 2]})
+    ds = Dataset.from_events(df, value="r", timestamp="t")
+    assert ds.interactions[0, 0] == 1.0  # the t=9 row wins
+    df["t"] = [2, 9]
+    assert Dataset.from_events(df, value="r", timestamp="t").interactions[0, 0] == 5.0
+
+
+def test_last_without_timestamps_and_on_timestamp_ties_is_file_order():
+    df = pd.DataFrame({"user": [1, 1, 1], "item": [1, 1, 1], "r": [2.0, 7.0, 4.0]})
+    assert Dataset.from_events(df, value="r").interactions[0, 0] == 4.0
+    df["t"] = [5, 5, 5]
+    assert Dataset.from_events(df, value="r", timestamp="t").interactions[0, 0] == 4.0
+
+
+def test_max_takes_the_largest_value_of_each_group():
+    # groups (1,1): [2, 7, 4] -> 7; (1,2): [-3, -1] -> -1; (2,1): [5] -> 5
+    df = pd.DataFrame(
+        {
+            "user": [1, 1, 2, 1, 1, 1],
+            "item": [1, 2, 1, 1, 2, 1],
+            "r": [2.0, -3.0, 5.0, 7.0, -1.0, 4.0],
+        }
+    )
+    m = Dataset.from_events(df, value="r", aggregate="max").interactions.toarray()
+    np.testing.assert_array_equal(m, [[7.0, -1.0], [5.0, 0.0]])
+
+
+def test_counts_distinguish_events_from_distinct_pairs():
+    ds = ratings()
+    assert ds.user_counts.tolist() == [2, 1]  # a: items 1, 2; b: item 1
+    assert ds.user_event_counts.tolist() == [3, 1]  # a has the repeat
+    assert ds.item_counts.tolist() == [2, 1]  # item 1: a, b; item 2: a
+    assert ds.user_counts.dtype == ds.item_counts.dtype == np.int64
+
+
+def test_interactions_of_an_empty_subset():
+    ds = ratings("max").subset(np.zeros(4, bool))
+    assert ds.n_events == 0
+    assert ds.interactions.shape == (2, 2)
+    assert ds.interactions.nnz == 0
+    assert "value_min" not in ds.describe()
+
+
+# ---------------------------------------------------------------- views
+
+
+def test_events_frame_columns_and_dtypes():
+    ev = ratings().events
+    assert list(ev.columns) == ["user", "item", "value", "timestamp"]
+    assert ev.dtypes.astype(str).tolist() == ["int32", "int32", "float32", "int64"]
+    assert ev["user"].tolist() == [0, 0, 1, 0]
+    assert ev["item"].tolist() == [0, 1, 0, 0]
+    assert ev["value"].tolist() == [3.0, 4.0, 5.0, 1.0]
+    assert ev["timestamp"].tolist() == [10, 20, 30, 5]
+
+
+def test_events_without_timestamps_has_no_timestamp_column():
+    ds = Dataset.from_events(pd.DataFrame({"user": [1], "item": [2]}))
+    assert list(ds.events.columns) == ["user", "item", "value"]
+    assert ds.timestamps is None
+    assert ds.time_kind is None
+    assert ds.feedback == "implicit"
+    assert ds.values.tolist() == [1.0]
+
+
+def test_external_events_use_external_ids():
+    ext = ratings().external_events()
+    assert ext["user"].tolist() == ["a", "a", "b", "a"]
+    assert ext["item"].tolist() == [1, 2, 1, 1]
+
+
+def test_event_arrays_are_read_only():
+    ds = ratings()
+    for arr in (ds.user_index, ds.item_index, ds.values, ds.timestamps):
+        assert not arr.flags.writeable
+        with pytest.raises(ValueError, match="read-only"):
+            arr[0] = 1
+    text = catalogue().item_text
+    with pytest.raises(ValueError, match="read-only"):
+        text[0] = "x"
+
+
+def test_editing_the_events_frame_does_not_change_the_dataset():
+    ds = ratings()
+    ev = ds.events
+    ev["value"] = 99.0  # replacing a column is fine
+    ev["user"] *= 2
+    assert ev["value"].tolist() == [99.0] * 4
+    # cell assignment writes into the shared read-only buffers: it may refuse, never leak
+    fresh = ds.events
+    with contextlib.suppress(ValueError):
+        fresh.loc[0, "value"] = 99.0
+    assert ds.values.tolist() == [3.0, 4.0, 5.0, 1.0]
+    assert ds.user_index.tolist() == [0, 0, 1, 0]
+
+
+def test_sequences_are_in_time_order_with_ties_in_file_order():
+    # items sorted: 10 -> 0, 20 -> 1, 30 -> 2. User x: 20@5, 10@5, 30@1 -> [30, 20, 10]
+    # (the tie at t=5 keeps file order 20 before 10 although 10 has the lower index).
+    df = pd.DataFrame({"user": ["x", "y", "x", "x"], "item": [20, 10, 10, 30], "t": [5, 7, 5, 1]})
+    users = pd.DataFrame({"user": ["x", "y", "z"]})  # z has no events
+    ds = Dataset.from_events(df, timestamp="t", users=users)
+    seqs = ds.sequences()
+    assert [s.tolist() for s in seqs] == [[2, 1, 0], [0], []]
+
+
+def test_sequences_without_timestamps_follow_file_order():
+    df = pd.DataFrame({"user": [1, 2, 1, 1], "item": [3, 1, 1, 2]})
+    seqs = Dataset.from_events(df).sequences()
+    assert [s.tolist() for s in seqs] == [[2, 0, 1], [0]]
+
+
+def test_describe_reports_sizes_ranges_text_and_features():
+    info = catalogue().describe()
+    assert info == {
+        "name": "cat",
+        "scenario": "default",
+        "users": 4,  # u3, u9 from the table, then u1, u2 from the events
+        "items": 3,
+        "events": 6,
+        "pairs": 6,
+        "density": 0.5,  # 6 / (4 * 3)
+        "feedback": "implicit",
+        "time": "unix",
+        "value_min": 1.0,
+        "value_max": 1.0,
+        "events_per_user_median": 2.0,  # users with events: u3 3, u1 2, u2 1
+        "time_min": 1,
+        "time_max": 6,
+        "items_with_text": 2,  # item 10 has no row in the table: ""
+        "user_features": ["age"],
+        "item_features": ["year"],
+    }
+
+
+def test_describe_without_time_text_or_features():
+    info = Dataset.from_events(pd.DataFrame({"user": [1, 2], "item": [1, 1]})).describe()
+    assert set(info) == {
+        "name", "scenario", "users", "items", "events", "pairs", "density", "feedback", "time",
+        "value_min", "value_max", "events_per_user_median",
+    }  # fmt: skip
+    assert info["time"] is None
+
+
+def test_repr():
+    assert repr(ratings(name="r")) == (
+        "Dataset('r', scenario='default', users=2, items=2, events=4, feedback=explicit)"
+    )
+
+
+# ---------------------------------------------------------------- fingerprint
+
+
+def test_fingerprint_is_equal_for_equal_data_built_twice():
+    a, b = ratings(), ratings()
+    assert a is not b
+    assert a.fingerprint == b.fingerprint
+    assert len(a.fingerprint) == 64
+
+
+@pytest.mark.parametrize("column", ["u", "i", "r", "t"])
+def test_fingerprint_changes_when_one_value_changes(column):
+    df = pd.DataFrame({"u": [1, 2, 2], "i": [1, 1, 2], "r": [1.0, 2.0, 3.0], "t": [1, 2, 3]})
+    base = Dataset.from_events(df, user="u", item="i", value="r", timestamp="t")
+    changed = df.copy()
+    changed.loc[2, column] = 1 if column in ("u", "i") else 9
+    other = Dataset.from_events(changed, user="u", item="i", value="r", timestamp="t")
+    assert other.fingerprint != base.fingerprint
+
+
+def test_fingerprint_changes_when_timestamps_or_ids_differ():
+    df = pd.DataFrame({"user": [1, 2], "item": [1, 1], "t": [1, 2]})
+    with_ts = Dataset.from_events(df, timestamp="t")
+    without = Dataset.from_events(df)
+    assert with_ts.fingerprint != without.fingerprint
+    renamed = Dataset.from_events(df.assign(user=[1, 3]))
+    assert renamed.fingerprint != without.fingerprint
+
+
+def test_fingerprint_tells_apart_different_vocabularies_with_equal_bytes():
+    one = np.zeros(2, np.int32)
+    a = Dataset(users=IdMap([10, 20]), items=IdMap([30]), user=one, item=one, value=[1, 1])
+    b = Dataset(users=IdMap([10]), items=IdMap([20, 30]), user=one, item=one, value=[1, 1])
+    assert a.fingerprint != b.fingerprint
+
+
+def test_fingerprint_does_not_depend_on_string_width():
+    wide = Dataset.from_events(pd.DataFrame({"user": ["a", "a", "bb"], "item": [1, 2, 2]}))
+    filtered = wide.filter(min_user_events=2)
+    direct = Dataset.from_events(pd.DataFrame({"user": ["a", "a"], "item": [1, 2]}))
+    assert filtered.users == direct.users and filtered.items == direct.items
+    assert filtered.fingerprint == direct.fingerprint
+
+
+# ---------------------------------------------------------------- derived datasets
+
+
+def test_subset_by_mask_or_rows_keeps_maps_and_metadata():
+    ds = ratings(name="r", aggregate="sum")
+    by_mask = ds.subset(np.array([True, False, True, False]), name="part")
+    by_rows = ds.subset(np.array([0, 2]))
+    assert by_mask.users is ds.users and by_mask.items is ds.items
+    assert by_mask.name == "part" and by_rows.name == "r"
+    assert by_mask.aggregate == "sum" and by_mask.feedback == "explicit"
+    assert triples(by_mask) == triples(by_rows) == [("a", 1, 3.0, 10), ("b", 1, 5.0, 30)]
+    assert by_mask.n_users == 2 and by_mask.n_items == 2  # the vocabulary is not compacted
+
+
+def test_union_concatenates_events_in_order():
+    ds = ratings()
+    first, second = ds.subset(np.array([2, 3])), ds.subset(np.array([0, 1]))
+    both = first.union(second, name="both")
+    assert both.users is ds.users and both.items is ds.items
+    assert both.name == "both"
+    assert triples(both) == triples(first) + triples(second)
+
+
+def test_union_accepts_equal_maps_that_are_not_the_same_object():
+    a, b = ratings(), ratings()
+    assert a.users is not b.users
+    assert a.union(b).n_events == 8
+
+
+def test_union_drops_timestamps_when_a_part_has_none():
+    ds = ratings()
+    no_ts = Dataset(
+        users=ds.users, items=ds.items, user=ds.user_index, item=ds.item_index, value=ds.values
+    )
+    assert ds.union(no_ts).timestamps is None
+
+
+def test_union_of_mismatched_maps_raises():
+    a = ratings(name="a")
+    other_users = Dataset.from_events(
+        pd.DataFrame({"u": ["a", "c"], "i": [1, 2]}), user="u", item="i", name="b"
+    )
+    with pytest.raises(DataError, match="cannot combine a and b: user maps differ"):
+        a.union(other_users)
+    other_items = Dataset.from_events(
+        pd.DataFrame({"u": ["a", "b"], "i": [1, 3]}), user="u", item="i", name="c"
+    )
+    with pytest.raises(DataError, match="item maps differ"):
+        a.union(other_items)
+
+
+def test_binarize_without_threshold_keeps_every_event_with_value_one():
+    ds = ratings()
+    b = ds.binarize()
+    assert b.n_events == 4
+    assert b.values.tolist() == [1.0] * 4
+    assert b.feedback == "implicit"
+    assert b.users is ds.users
+    assert b.timestamps.tolist() == ds.timestamps.tolist()
+
+
+def test_binarize_with_threshold_keeps_values_at_or_above_it():
+    b = ratings().binarize(threshold=4.0)  # values 3, 4, 5, 1 -> keep 4 and 5
+    assert triples(b) == [("a", 2, 1.0, 20), ("b", 1, 1.0, 30)]
+    assert b.values.dtype == np.float32
+
+
+def test_filter_users_reindexes_and_slices_text_and_features():
+    ds = catalogue()
+    # vocabularies: users [u3, u9, u1, u2], items [30, 20, 10] (table order, then event ids)
+    assert ds.users.ids.tolist() == ["u3", "u9", "u1", "u2"]
+    assert ds.items.ids.tolist() == [30, 20, 10]
+    f = ds.filter(min_user_events=2)  # distinct items: u3 3, u1 2, u2 1, u9 0
+    assert f.users.ids.tolist() == ["u3", "u1"]
+    assert f.users.name == "user" and f.items.name == "item"
+    assert f.items.ids.tolist() == [30, 20, 10]  # u3 still has every item
+    assert f.user_features["age"].tolist()[0] == 30
+    assert pd.isna(f.user_features["age"].iloc[1])  # u1 has no row in the user table
+    assert triples(f) == [t for t in triples(ds) if t[0] != "u2"]
+
+
+def test_filter_items_counts_distinct_users_and_slices_consistently():
+    ds = catalogue()
+    f = ds.filter(min_item_events=2)  # distinct users: 30 {u1,u3}, 20 {u3}, 10 {u1,u2,u3}
+    assert f.items.ids.tolist() == [30, 10]
+    assert f.item_text.tolist() == ["Thirty", ""]
+    assert f.item_features["year"].tolist()[0] == 2000
+    assert pd.isna(f.item_features["year"].iloc[1])
+    assert f.users.ids.tolist() == ["u3", "u1", "u2"]  # u9 had no events
+    assert len(f.user_features) == 3
+    assert triples(f) == [t for t in triples(ds) if t[1] != 20]
+    # text and features still line up with the new item indices
+    for idx, ext in enumerate(f.items.ids):
+        row = ds.items.index(ext)
+        assert f.item_text[idx] == ds.item_text[row]
+
+
+def test_filter_that_leaves_nothing_raises():
+    with pytest.raises(DataError, match="no events left after filtering"):
+        catalogue().filter(min_user_events=10)
+
+
+def test_compact_keeps_only_users_and_items_with_events():
+    ds = catalogue()
+    part = ds.subset(ds.users.id(ds.user_index) == "u1")  # u1: items 30, 10
+    c = part.compact()
+    assert c.users.ids.tolist() == ["u1"]
+    assert c.items.ids.tolist() == [30, 10]
+    assert c.item_text.tolist() == ["Thirty", ""]
+    assert len(c.item_features) == 2 and len(c.user_features) == 1
+    assert c.user_index.tolist() == [0, 0]
+    assert c.item_index.tolist() == [0, 1]
+    assert triples(c) == triples(part)
+
+
+# ---------------------------------------------------------------- from_events: tables and ids
+
+
+def test_item_table_order_fixes_indices_and_extra_event_items_are_appended_sorted():
+    events = pd.DataFrame({"user": [1, 1, 1, 1], "item": [9, 5, 7, 3]})
+    items = pd.DataFrame({"item": [7, 2], "text": ["seven", "two"]})
+    ds = Dataset.from_events(events, items=items, item_text="text")
+    # table order 7, 2 (2 has no events but stays), then the event-only items 3, 5, 9 sorted
+    assert ds.items.ids.tolist() == [7, 2, 3, 5, 9]
+    assert ds.item_text.tolist() == ["seven", "two", "", "", ""]
+    assert ds.item_features is None  # the table had no other columns
+    assert ds.item_index.tolist() == [4, 3, 0, 2]
+
+
+def test_vocabulary_without_tables_is_sorted():
+    ds = Dataset.from_events(pd.DataFrame({"user": ["b", "a", "c"], "item": [3, 1, 2]}))
+    assert ds.users.ids.tolist() == ["a", "b", "c"]
+    assert ds.items.ids.tolist() == [1, 2, 3]
+    assert ds.user_index.tolist() == [1, 0, 2]
+
+
+def test_table_and_event_ids_of_different_types_meet_as_strings():
+    events = pd.DataFrame({"user": [1], "item": [1]})
+    items = pd.DataFrame({"item": ["1", "x"], "text": ["one", "ex"]})
+    ds = Dataset.from_events(events, items=items, item_text="text")
+    assert ds.items.ids.tolist() == ["1", "x"]
+    assert ds.item_index.tolist() == [0]
+    assert ds.item_text.tolist() == ["one", "ex"]
+
+
+def test_missing_item_text_in_the_table_becomes_empty_string():
+    events = pd.DataFrame({"user": [1, 1], "item": [1, 2]})
+    items = pd.DataFrame({"item": [2, 1], "text": [None, "one"], "n": [20, 10]})
+    ds = Dataset.from_events(events, items=items, item_text="text")
+    assert ds.items.ids.tolist() == [2, 1]
+    assert ds.item_text.tolist() == ["", "one"]
+    assert ds.item_features["n"].tolist() == [20, 10]
+    assert ds.describe()["items_with_text"] == 1
+
+
+def test_user_table_features_align_to_the_vocabulary():
+    events = pd.DataFrame({"uid": [5, 3], "item": [1, 1]})
+    users = pd.DataFrame({"uid": [3, 4], "age": [33, 44]})
+    ds = Dataset.from_events(events, user="uid", users=users)
+    assert ds.users.ids.tolist() == [3, 4, 5]
+    ages = ds.user_features["age"]
+    assert ages.iloc[:2].tolist() == [33, 44]
+    assert pd.isna(ages.iloc[2])
+    assert ds.user_index.tolist() == [2, 0]
+
+
+def test_feedback_defaults_to_explicit_with_a_value_column():
+    df = pd.DataFrame({"user": [1], "item": [1], "r": [4]})
+    assert Dataset.from_events(df, value="r").feedback == "explicit"
+    assert Dataset.from_events(df, value="r", feedback="implicit").feedback == "implicit"
+    assert Dataset.from_events(df).feedback == "implicit"
+
+
+# ---------------------------------------------------------------- from_events: timestamps
+
+
+def test_iso_timestamps_with_mixed_formats_are_unix_seconds_utc():
+    df = pd.DataFrame(
+        {
+            "user": [1, 1, 1],
+            "item": [1, 2, 3],
+            # 2024-01-01T00:00:00Z = 1704067200; the date alone is midnight UTC the next day;
+            # 01:00 at +01:00 is midnight UTC again
+            "t": ["2024-01-01T00:00:00Z", "2024-01-02", "2024-01-01T01:00:00+01:00"],
+        }
+    )
+    ds = Dataset.from_events(df, timestamp="t")
+    assert ds.timestamps.tolist() == [1704067200, 1704067200 + 86400, 1704067200]
+    assert ds.time_kind == "unix"
+
+
+def test_datetime_columns_naive_as_utc_and_aware_converted():
+    naive = pd.to_datetime(["2024-01-01 00:00:00", "2024-01-02 00:00:01"])
+    df = pd.DataFrame({"user": [1, 1], "item": [1, 2], "t": naive})
+    assert Dataset.from_events(df, timestamp="t").timestamps.tolist() == [
+        1704067200,
+        1704153601,
+    ]
+    df["t"] = naive.tz_localize("Europe/Berlin")  # UTC+1 in winter: one hour earlier in UTC
+    assert Dataset.from_events(df, timestamp="t").timestamps.tolist() == [
+        1704067200 - 3600,
+        1704153601 - 3600,
+    ]
+
+
+def test_numeric_timestamps_and_numeric_strings_and_order_keys():
+    df = pd.DataFrame({"user": [1, 1], "item": [1, 2], "t": [1700000000.0, 5.0]})
+    assert Dataset.from_events(df, timestamp="t").timestamps.tolist() == [1700000000, 5]
+    df["t"] = ["1700000000", "5"]
+    ds = Dataset.from_events(df, timestamp="t", time_kind="order")
+    assert ds.timestamps.tolist() == [1700000000, 5]
+    assert ds.timestamps.dtype == np.int64
+    assert ds.time_kind == "order"
+
+
+# ---------------------------------------------------------------- from_events: validation
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"user": "uid"}, "ev.csv: column 'uid' not found (columns: user, item); pass user="),
+        ({"item": "iid"}, "column 'iid' not found (columns: user, item); pass item="),
+        ({"value": "rating"}, "column 'rating' not found (columns: user, item); pass value="),
+        ({"timestamp": "ts"}, "column 'ts' not found (columns: user, item); pass timestamp="),
+    ],
+)
+def test_missing_event_column_names_it_and_the_argument(kwargs, message):
+    df = pd.DataFrame({"user": [1], "item": [1]})
+    with pytest.raises(DataError) as err:
+        Dataset.from_events(df, source="ev.csv", **kwargs)
+    assert message in str(err.value)
+
+
+def test_source_defaults_to_the_name():
+    with pytest.raises(DataError, match=r"^ml: column 'x' not found"):
+        Dataset.from_events(pd.DataFrame({"user": [1], "item": [1]}), user="x", name="ml")
+
+
+def test_empty_frame_and_non_frame_raise():
+    with pytest.raises(DataError, match="ev: no interactions"):
+        Dataset.from_events(pd.DataFrame({"user": [], "item": []}), source="ev")
+    with pytest.raises(DataError, match="events must be a pandas DataFrame, got list"):
+        Dataset.from_events([(1, 2)])  # type: ignore[arg-type]
+
+
+def test_unknown_aggregate_raises():
+    with pytest.raises(DataError, match="aggregate must be 'last', 'sum' or 'max', not 'mean'"):
+        Dataset.from_events(pd.DataFrame({"user": [1], "item": [1]}), aggregate="mean")
+
+
+# line numbers: frame row r is file line r + line_offset (2 = header on line 1)
+@pytest.mark.parametrize(
+    ("frame", "kwargs", "message"),
+    [
+        (
+            {"user": [1, None, 3], "item": [1, 2, 3]},
+            {},
+            "ev.csv line 3: empty user id in column 'user'",
+        ),
+        (
+            {"user": [1, 2, 3], "item": ["a", "b", None]},
+            {},
+            "ev.csv line 4: empty item id in column 'item'",
+        ),
+        (
+            {"user": [1, 2, 3], "item": [1, 2, 3], "r": ["4", "x", "5"]},
+            {"value": "r"},
+            "ev.csv line 3: column 'r' value 'x' is not a number; fix or remove the line",
+        ),
+        (
+            {"user": [1, 2, 3], "item": [1, 2, 3], "r": [4.0, 5.0, np.nan]},
+            {"value": "r"},
+            "ev.csv line 4: column 'r' value",
+        ),
+        (
+            {"user": [1, 2, 3], "item": [1, 2, 3], "r": [4.0, np.inf, 1.0]},
+            {"value": "r"},
+            "ev.csv line 3: column 'r' is not finite",
+        ),
+        (
+            {"user": [1, 2, 3], "item": [1, 2, 3], "t": ["2024-01-01", "2024-01-02", "soon"]},
+            {"timestamp": "t"},
+            "ev.csv line 4: column 't' value 'soon' is not a timestamp "
+            "(use unix seconds or ISO 8601)",
+        ),
+        (
+            {"user": [1, 2, 3], "item": [1, 2, 3], "t": [1.0, np.nan, 2.0]},
+            {"timestamp": "t"},
+            "ev.csv line 3: column 't' value",
+        ),
+        (
+            {
+                "user": [1, 2, 3],
+                "item": [1, 2, 3],
+                "t": pd.to_datetime(["2024-01-01", None, "2024-01-03"]),
+            },
+            {"timestamp": "t"},
+            "ev.csv line 3: column 't' value NaT is not a timestamp",
+        ),
+    ],
+)
+def test_bad_values_name_the_line_and_column(frame, kwargs, message):
+    with pytest.raises(DataError) as err:
+        Dataset.from_events(pd.DataFrame(frame), source="ev.csv", line_offset=2, **kwargs)
+    assert message in str(err.value)
+
+
+def test_empty_string_id_is_rejected():
+    with pytest.raises(DataError, match="line 2: empty user id"):
+        Dataset.from_events(pd.DataFrame({"user": ["a", ""], "item": [1, 2]}))
+
+
+def test_duplicate_ids_in_tables_name_the_row():
+    events = pd.DataFrame({"user": [1, 2], "item": [1, 2]})
+    with pytest.raises(DataError) as err:
+        Dataset.from_events(events, items=pd.DataFrame({"item": [5, 1, 5]}), source="ev.csv")
+    msg = str(err.value)
+    assert "item table of ev.csv, row 3: duplicate item id" in msg
+    assert "each id may appear once" in msg
+    with pytest.raises(DataError, match=r"user table of ev\.csv, row 2: duplicate user id"):
+        Dataset.from_events(
+            events.assign(user=["x", "y"]),
+            users=pd.DataFrame({"user": ["x", "x"]}),
+            source="ev.csv",
+        )
+
+
+def test_duplicate_int_id_message_shows_the_plain_id():
+    events = pd.DataFrame({"user": [1], "item": [1]})
+    with pytest.raises(DataError, match=r"duplicate item id 5;"):
+        Dataset.from_events(events, items=pd.DataFrame({"item": [5, 5]}))
+
+
+def test_table_validation_names_the_table_and_column():
+    events = pd.DataFrame({"user": [1], "item": [1]})
+    with pytest.raises(DataError) as err:
+        Dataset.from_events(events, items=pd.DataFrame({"iid": [1]}), source="ev")
+    assert "ev (item table): column 'item' not found (columns: iid); pass item_id=" in str(
+        err.value
+    )
+    with pytest.raises(DataError, match=r"ev \(item table\): column 'title' not found"):
+        Dataset.from_events(
+            events, items=pd.DataFrame({"item": [1]}), item_text="title", source="ev"
+        )
+    with pytest.raises(DataError, match=r"ev \(user table\) line 2: empty user id"):
+        Dataset.from_events(events, users=pd.DataFrame({"user": [1, None]}), source="ev")
+
+
+def test_constructor_rejects_ragged_columns_and_misaligned_text():
+    users, items = IdMap([1]), IdMap([1, 2])
+    with pytest.raises(DataError, match="different lengths"):
+        Dataset(users=users, items=items, user=[0, 0], item=[0], value=[1, 1])
+    with pytest.raises(DataError, match="different lengths"):
+        Dataset(users=users, items=items, user=[0], item=[0], value=[1], timestamp=[1, 2])
+    with pytest.raises(DataError, match="item_text has 1 rows for 2 items"):
+        Dataset(users=users, items=items, user=[0], item=[0], value=[1], item_text=["x"])
