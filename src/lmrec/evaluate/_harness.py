@@ -110,6 +110,7 @@ def evaluate(
         cand_mask = np.zeros(model.n_items, bool)
         cand_mask[np.asarray(candidates, np.int64)] = True
         rel = sp.csr_matrix(rel.multiply(cand_mask[None, :]))
+        rel.eliminate_zeros()  # masked entries stay stored as explicit zeros otherwise
         eval_users = eval_users[np.diff(rel.indptr)[eval_users] > 0]
     if len(eval_users) == 0:
         raise DataError(f"{test.name}: no user has a relevant test item; nothing to evaluate")
