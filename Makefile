@@ -1,0 +1,45 @@
+# lmrec: set-up, demo, tests and benchmarks. `make quickstart` and `make test` work on a fresh
+# machine: they create .venv, install torch==2.13.0 first (the CPU wheel) and then lmrec.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip --disable-pip-version-check
+
+# Data sets: ../shared/datasets when present (never copied into the repo).
+SHARED_DATA := $(abspath ../shared/datasets)
+ifneq ($(wildcard $(SHARED_DATA)),)
+export LMREC_DATA_HOME ?= $(SHARED_DATA)
+endif
+# Models come from installed packages; never reach for a hub.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: install quickstart test lint typecheck bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet torch==2.13.0
+	$(PIP) install --quiet -e '.[dev]'
+	touch $@
+
+quickstart: install
+	$(BIN)/lmrec quickstart
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: install
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python bench/baselines.py
+
+clean:
+	rm -rf $(VENV) reports .pytest_cache .ruff_cache .mypy_cache
