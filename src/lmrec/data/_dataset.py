@@ -32,6 +32,13 @@ def _is_text_array(arr: object) -> bool:
     return isinstance(arr, np.ndarray) and arr.dtype == object and not arr.flags.writeable
 
 
+def _text_array(texts: Sequence[str] | np.ndarray) -> np.ndarray:
+    """Read-only object array of str (fixed-width unicode would pad every text to the longest)."""
+    arr = np.asarray([str(t) for t in texts], dtype=object)
+    arr.setflags(write=False)
+    return arr
+
+
 class Dataset:
     """Interaction data with its id vocabularies, item text and features.
 
@@ -83,13 +90,16 @@ class Dataset:
         self.feedback: Feedback = feedback
         self.time_kind: TimeKind | None = time_kind if timestamp is not None else None
         self.aggregate: Aggregate = aggregate
-        if item_text is not None and not _is_text_array(item_text):
-            # object array of str: fixed-width unicode would pad every text to the longest
-            item_text = np.asarray([str(t) for t in item_text], dtype=object)
-            item_text.setflags(write=False)
-            if len(item_text) != len(items):
-                raise DataError(f"item_text has {len(item_text)} rows for {len(items)} items")
-        self.item_text: np.ndarray | None = item_text
+        self.item_text: np.ndarray | None = None
+        if item_text is not None:
+            text = (
+                item_text
+                if isinstance(item_text, np.ndarray) and _is_text_array(item_text)
+                else _text_array(item_text)
+            )
+            if len(text) != len(items):
+                raise DataError(f"item_text has {len(text)} rows for {len(items)} items")
+            self.item_text = text
         self.user_features = user_features
         self.item_features = item_features
 

@@ -359,3 +359,8 @@ def binary(matrix: sp.csr_matrix) -> sp.csr_matrix:
     out = sp.csr_matrix(matrix, dtype=np.float32, copy=True)
     out.data[:] = 1.0
     return out
+
+
+def as_input(matrix: sp.csr_matrix, binarize: bool) -> sp.csr_matrix:
+    """The interaction matrix a model consumes: binarized, or float32 values as given."""
+    return binary(matrix) if binarize else sp.csr_matrix(matrix, dtype=np.float32)

@@ -11,7 +11,7 @@ from pydantic import Field
 from threadpoolctl import threadpool_limits
 
 from lmrec.data import Dataset
-from lmrec.models._base import ModelConfig, Recommender, UserBatch, binary
+from lmrec.models._base import ModelConfig, Recommender, UserBatch, as_input, binary
 from lmrec.models.factorization._foldin import fold_in
 
 
@@ -66,7 +66,7 @@ class _ImplicitMF(Recommender):
         raise NotImplementedError
 
     def _fit(self, train: Dataset, valid: Dataset | None) -> None:
-        x = binary(self.train_) if getattr(self.config, "binarize", True) else self.train_
+        x = as_input(self.train_, getattr(self.config, "binarize", True))
         # implicit parallelises itself; a multi-threaded BLAS underneath only oversubscribes
         with threadpool_limits(1, "blas"):
             est = self._estimator()
@@ -114,7 +114,7 @@ class ALS(_ImplicitMF):
         )
 
     def _foldin(self, history: Any) -> np.ndarray:
-        h = binary(history) if self.config.binarize else history
+        h = as_input(history, self.config.binarize)
         return fold_in(self.item_factors_, h, self.config.regularization, self.config.alpha)
 
 

@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from pydantic import Field
 
 from lmrec.data import Dataset
-from lmrec.models._base import ModelConfig, Recommender, UserBatch, binary
+from lmrec.models._base import ModelConfig, Recommender, UserBatch, as_input
 from lmrec.models.knn._similarity import topk_cosine
 
 
@@ -35,15 +35,14 @@ class ItemKNN(Recommender):
     config_class = ItemKNNConfig
     config: ItemKNNConfig
 
-    def _matrix(self, m: sp.csr_matrix) -> sp.csr_matrix:
-        return binary(m) if self.config.binarize else sp.csr_matrix(m, dtype=np.float32)
-
     def _fit(self, train: Dataset, valid: Dataset | None) -> None:
         c = self.config
-        self.sim_ = topk_cosine(self._matrix(self.train_), c.k, c.shrink, c.alpha)
+        x = as_input(self.train_, c.binarize)
+        self.sim_ = topk_cosine(x, c.k, c.shrink, c.alpha)
 
     def _score(self, batch: UserBatch) -> np.ndarray:
-        return np.asarray((self._matrix(batch.history) @ self.sim_).toarray(), dtype=np.float32)
+        h = as_input(batch.history, self.config.binarize)
+        return np.asarray((h @ self.sim_).toarray(), dtype=np.float32)
 
     def _state(self) -> dict[str, np.ndarray]:
         s = self.sim_

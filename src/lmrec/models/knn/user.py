@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from pydantic import Field
 
 from lmrec.data import Dataset
-from lmrec.models._base import ModelConfig, Recommender, UserBatch, binary
+from lmrec.models._base import ModelConfig, Recommender, UserBatch, as_input
 
 
 class UserKNNConfig(ModelConfig):
@@ -36,21 +36,18 @@ class UserKNN(Recommender):
     config_class = UserKNNConfig
     config: UserKNNConfig
 
-    def _matrix(self, m: sp.csr_matrix) -> sp.csr_matrix:
-        return binary(m) if self.config.binarize else sp.csr_matrix(m, dtype=np.float32)
-
     def _fit(self, train: Dataset, valid: Dataset | None) -> None:
         self._prepare()
 
     def _prepare(self) -> None:
         """Derived state (rebuilt on load rather than saved)."""
-        x = self._matrix(self.train_)
+        x = as_input(self.train_, self.config.binarize)
         self.x_ = x
         self.xt_ = sp.csr_matrix(x.T)
         self.norms_ = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel()).astype(np.float32)
 
     def _score(self, batch: UserBatch) -> np.ndarray:
-        h = self._matrix(batch.history)
+        h = as_input(batch.history, self.config.binarize)
         hn = np.sqrt(np.asarray(h.multiply(h).sum(axis=1)).ravel())
         dots = (h @ self.xt_).toarray()
         denom = hn[:, None] * self.norms_[None, :] + self.config.shrink

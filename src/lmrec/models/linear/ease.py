@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.linalg as sla
-import scipy.sparse as sp
 from pydantic import Field
 
 from lmrec.data import Dataset
 from lmrec.errors import ConfigError
-from lmrec.models._base import ModelConfig, Recommender, UserBatch, binary
+from lmrec.models._base import ModelConfig, Recommender, UserBatch, as_input
 
 
 class EASEConfig(ModelConfig):
@@ -35,9 +34,6 @@ class EASE(Recommender):
     config_class = EASEConfig
     config: EASEConfig
 
-    def _matrix(self, m: sp.csr_matrix) -> sp.csr_matrix:
-        return binary(m) if self.config.binarize else sp.csr_matrix(m, dtype=np.float32)
-
     def _fit(self, train: Dataset, valid: Dataset | None) -> None:
         n = self.train_.shape[1]
         if n > self.config.max_items:
@@ -46,7 +42,7 @@ class EASE(Recommender):
                 f"ease: {n} items need ~{gb:.0f} GB for the closed form; raise max_items if you "
                 "have the memory, or use item_knn / als"
             )
-        x = self._matrix(self.train_)
+        x = as_input(self.train_, self.config.binarize)
         gram = np.asarray((x.T @ x).toarray(), dtype=np.float64)
         gram[np.diag_indices(n)] += self.config.lam
         # inverse of a symmetric positive-definite matrix through its Cholesky factor
@@ -60,7 +56,8 @@ class EASE(Recommender):
         self.weights_ = b.astype(np.float32)
 
     def _score(self, batch: UserBatch) -> np.ndarray:
-        return np.asarray(self._matrix(batch.history) @ self.weights_, dtype=np.float32)
+        h = as_input(batch.history, self.config.binarize)
+        return np.asarray(h @ self.weights_, dtype=np.float32)
 
     def _state(self) -> dict[str, np.ndarray]:
         return {"weights": self.weights_}
