@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 """Shared conformance suites: every lmrec model's test class inherits one."""
 
-from conformance.recommender import RecommenderTests
+from conformance.recommender import RecommenderTests, TextRecommenderTests
 
-__all__ = ["RecommenderTests"]
+__all__ = ["RecommenderTests", "TextRecommenderTests"]

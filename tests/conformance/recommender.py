@@ -21,7 +21,7 @@ import lmrec
 from lmrec.data import Dataset
 from lmrec.data.split import Split
 from lmrec.data.synthetic import blocks, random_interactions
-from lmrec.errors import ArtifactError, ConfigError, NotFittedError, UnknownIdError
+from lmrec.errors import ArtifactError, ConfigError, ModelError, NotFittedError, UnknownIdError
 from lmrec.models import Recommender, UserBatch
 
 
@@ -33,6 +33,7 @@ class RecommenderTests:
     explicit: ClassVar[bool] = False  # the fixture carries ratings
     expected_top1_blocks: ClassVar[float] = 1.0  # share of users whose withheld item ranks 1st
     personalised: ClassVar[bool] = True
+    text: ClassVar[bool] = False  # the fixture carries item text (for text models)
 
     # ------------------------------------------------------------------ helpers
     def make(self, **extra: Any) -> Recommender:
@@ -41,7 +42,7 @@ class RecommenderTests:
     @pytest.fixture(scope="class")
     @classmethod
     def fixture(cls) -> Split:
-        return blocks(explicit=cls.explicit)
+        return blocks(explicit=cls.explicit, with_text=cls.text)
 
     @pytest.fixture(scope="class")
     @classmethod
@@ -171,3 +172,40 @@ class RecommenderTests:
         truth = np.full(len(users), -1)
         truth[fixture.test.user_index] = fixture.test.item_index
         assert float((recs.items[:, 0] == truth).mean()) >= self.expected_top1_blocks
+
+
+class TextRecommenderTests(RecommenderTests):
+    """Extra contract for models that read item text: queries, new items, similar items."""
+
+    text = True
+
+    def test_text_query_finds_topic(self, fitted: Recommender) -> None:
+        recs = fitted.recommend(fitted.batch_from_texts(["heist thriller bank robbery"]), k=3)
+        ids = recs.external()[0]
+        block = [int(i) // 6 for i in ids]  # blocks() puts the heist topic on block 2
+        assert block == [2, 2, 2]
+
+    def test_added_item_is_recommended_and_similar(self, fixture: Split) -> None:
+        model = self.make().fit(fixture.train)
+        (new,) = model.add_items(["new-heist"], ["heist thriller bank robbery title new"])
+        assert model.n_items == fixture.train.n_items + 1
+        similar = [i for i, _ in model.similar_items("new-heist", k=6)]
+        assert all(int(i) // 6 == 2 for i in similar)
+        heist_user = 2 * 8  # first user of block 2
+        recs = model.recommend([heist_user], k=2)
+        assert new in recs.items[0]
+        other = model.recommend([0], k=1)  # a space-opera user
+        assert other.items[0][0] != new
+        assert model.score([heist_user])[0, new] > model.score([0])[0, new]
+
+    def test_added_items_survive_save_load(self, fixture: Split, tmp_path: Path) -> None:
+        model = self.make().fit(fixture.train)
+        model.add_items(["n1"], ["space opera starship galaxy title n1"])
+        model.save(tmp_path / "m")
+        loaded = lmrec.models.load(tmp_path / "m")
+        np.testing.assert_array_equal(loaded.score(np.arange(4)), model.score(np.arange(4)))
+        assert "n1" in loaded.items_
+
+    def test_duplicate_added_item_rejected(self, fitted: Recommender) -> None:
+        with pytest.raises(ModelError, match="already"):
+            fitted.add_items([fitted.items_.ids[0]], ["x"])  # type: ignore[attr-defined]

@@ -9,6 +9,13 @@ import pandas as pd
 from lmrec.data._dataset import Dataset
 from lmrec.data.split import Split
 
+_TOPICS = [
+    "space opera starship galaxy",
+    "romantic comedy wedding love",
+    "heist thriller bank robbery",
+    "nature documentary wildlife ocean",
+]
+
 
 def blocks(
     n_blocks: int = 3,
@@ -16,6 +23,7 @@ def blocks(
     items_per_block: int = 6,
     explicit: bool = False,
     seed: int = 0,
+    with_text: bool = False,
 ) -> Split:
     """Block-diagonal preferences with one withheld item per user (the known answer).
 
@@ -25,6 +33,8 @@ def blocks(
 
     With ``explicit=True`` values are ratings: 5 for own-block items, and each user also rates
     half of every other block's items 1 (chosen with ``seed``), so rating models see contrast.
+    With ``with_text=True`` items carry text naming their block's topic, so text models can
+    solve it too.
 
     Returns:
         ``Split(train, None, test)`` sharing id maps.
@@ -50,10 +60,24 @@ def blocks(
                         t += 1
     df = pd.DataFrame(rows, columns=["user", "item", "rating", "t", "test"])
     df["t"] = np.where(df["test"], 1000, df["t"])  # the withheld item is each user's latest
+    items_df = None
+    if with_text:
+        n_items = n_blocks * items_per_block
+        items_df = pd.DataFrame(
+            {
+                "item": np.arange(n_items),
+                "text": [
+                    f"{_TOPICS[(i // items_per_block) % len(_TOPICS)]} title {i}"
+                    for i in range(n_items)
+                ],
+            }
+        )
     ds = Dataset.from_events(
         df,
         value="rating" if explicit else None,
         timestamp="t",
+        items=items_df,
+        item_text="text" if with_text else None,
         name="blocks",
         scenario="synthetic",
     )

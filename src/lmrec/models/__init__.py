@@ -27,6 +27,10 @@ _REGISTRY: dict[str, str] = {
     "bpr": "lmrec.models.factorization:BPR",
     "biased_mf": "lmrec.models.factorization:BiasedMF",
     "ease": "lmrec.models.linear:EASE",
+    "fusion": "lmrec.models.fusion:Fusion",
+    "content": "lmrec.models.content:ContentKNN",
+    "content_learned": "lmrec.models.hybrid:ContentLearned",
+    "hybrid": "lmrec.models.hybrid:Hybrid",
 }
 _ALIASES = {
     "pop": "popular",

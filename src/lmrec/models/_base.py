@@ -36,10 +36,13 @@ class UserBatch:
 
     ``history`` is a ``[n, n_items]`` CSR matrix of the items each user interacted with (values as
     in training); it drives history-based models, fold-in of new users and seen-item exclusion.
+    ``text`` optionally gives each user a free-text query or profile ("" for none); models that
+    read text (``uses_text``) score from it, the others treat such users as cold.
     """
 
     index: np.ndarray
     history: sp.csr_matrix
+    text: tuple[str, ...] | None = None
 
     def __len__(self) -> int:
         return len(self.index)
@@ -71,6 +74,29 @@ class UserBatch:
         hist = sp.csr_matrix((data, cols, indptr), shape=(len(histories), n_items))
         hist.sum_duplicates()
         return cls(index=np.full(len(histories), -1, np.int64), history=hist)
+
+    @classmethod
+    def from_texts(
+        cls,
+        texts: Sequence[str],
+        n_items: int,
+        histories: Sequence[Sequence[int] | np.ndarray] | None = None,
+    ) -> UserBatch:
+        """Ad-hoc users described by free text (queries or profiles), optionally with histories."""
+        texts = [str(t) for t in texts]
+        if histories is not None and len(histories) != len(texts):
+            raise ModelError(f"{len(texts)} texts but {len(histories)} histories")
+        base = cls.from_histories(
+            histories if histories is not None else [[]] * len(texts), n_items
+        )
+        return cls(index=base.index, history=base.history, text=tuple(texts))
+
+    @property
+    def has_text(self) -> np.ndarray:
+        """Boolean mask of users carrying a non-empty text."""
+        if self.text is None:
+            return np.zeros(len(self.index), bool)
+        return np.array([bool(t.strip()) for t in self.text], bool)
 
 
 @dataclass(frozen=True)
@@ -133,6 +159,7 @@ class Recommender(ABC):
     name: ClassVar[str] = "base"
     config_class: ClassVar[type[ModelConfig]] = ModelConfig
     predicts_ratings: ClassVar[bool] = False
+    uses_text: ClassVar[bool] = False
 
     def __init__(self, config: ModelConfig | dict[str, Any] | None = None, **params: Any) -> None:
         try:
@@ -200,6 +227,8 @@ class Recommender(ABC):
             if bad.any():
                 raise UnknownIdError(f"user index {users.index[bad][0]} out of range")
             return users
+        if isinstance(users, str):
+            raise ModelError(f"{self.name}: for a text query use batch_from_texts([...])")
         idx = np.atleast_1d(np.asarray(users))
         if idx.dtype.kind not in "iu":
             raise ModelError(
@@ -228,6 +257,14 @@ class Recommender(ABC):
         dense = [self.items_.index(list(h)) for h in histories]
         return UserBatch.from_histories(dense, self.n_items, values)
 
+    def batch_from_texts(
+        self, texts: Sequence[str], histories: Sequence[Sequence[Any]] | None = None
+    ) -> UserBatch:
+        """Ad-hoc users from free-text queries/profiles (and optional external-id histories)."""
+        self._check_fitted()
+        dense = None if histories is None else [self.items_.index(list(h)) for h in histories]
+        return UserBatch.from_texts(texts, self.n_items, dense)
+
     # ------------------------------------------------------------------ scoring
     @abstractmethod
     def _score(self, batch: UserBatch) -> np.ndarray:
@@ -240,6 +277,8 @@ class Recommender(ABC):
         batch = self.batch(users)
         scores = np.asarray(self._score(batch), dtype=np.float32)
         empty = np.diff(batch.history.indptr) == 0
+        if self.reads_text():
+            empty &= ~batch.has_text
         if empty.any():
             scores[empty] = self._fallback_scores()
         if items is not None:
@@ -248,6 +287,10 @@ class Recommender(ABC):
                 raise UnknownIdError(f"item index out of range 0..{self.n_items - 1}")
             scores = scores[:, items]
         return scores
+
+    def reads_text(self) -> bool:
+        """Whether user texts (queries, profiles) drive this model's scores."""
+        return self.uses_text
 
     def _fallback_scores(self) -> np.ndarray:
         """Scores for users with no history: normalised popularity."""
