@@ -16,11 +16,15 @@ class TextEncoder(Protocol):
     ``encode`` returns a ``float32 [len(texts), dim]`` array whose rows are L2-normalised, so
     inner product is cosine similarity. ``encode_queries`` is the same for search queries and
     user profiles (encoders trained with query/passage prefixes, such as E5, differ there).
-    ``name`` identifies the model and its settings: it keys the embedding cache.
+    ``name`` identifies the model and its settings: it keys the embedding cache. ``name`` and
+    ``dim`` are read-only here, so plain attributes and (lazy) properties both satisfy it.
     """
 
-    name: str
-    dim: int
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def dim(self) -> int: ...
 
     def encode(
         self, texts: Sequence[str], batch_size: int = 64, progress: bool = False
