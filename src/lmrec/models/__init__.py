@@ -21,6 +21,7 @@ from lmrec.models._topk import topk
 # name -> "module:Class"; imported on first use so `import lmrec.models` stays light
 _REGISTRY: dict[str, str] = {
     "popular": "lmrec.models.popularity:Popular",
+    "random": "lmrec.models.popularity:Random",
     "item_knn": "lmrec.models.knn:ItemKNN",
     "user_knn": "lmrec.models.knn:UserKNN",
     "als": "lmrec.models.factorization:ALS",

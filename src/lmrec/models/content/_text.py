@@ -23,6 +23,11 @@ class TextConfig(ModelConfig):
     encoder: str = Field("minilm", description="text encoder name (lmrec.text.available())")
     encoder_params: dict[str, Any] = Field(default_factory=dict)
     batch_size: int = Field(64, ge=1, description="texts per encoder batch")
+    center: bool = Field(
+        True,
+        description="subtract the catalogue's mean embedding before normalising (LM embeddings "
+        "share a large common direction that otherwise dominates user profiles)",
+    )
 
 
 class TextRecommender(Recommender):
@@ -64,8 +69,15 @@ class TextRecommender(Recommender):
             )
         self.item_text_ = np.asarray([str(t) for t in train.item_text], dtype=str)
         self.encoder_ = None
-        self.item_vecs_ = l2_normalise(self._encode(list(self.item_text_)))
+        raw = self._encode(list(self.item_text_))
+        self.item_mean_ = raw.mean(axis=0) if self.config.center else np.zeros(raw.shape[1])
+        self.item_mean_ = self.item_mean_.astype(np.float32)
+        self.item_vecs_ = self._embed(raw)
         self._fit_text(train, valid)
+
+    def _embed(self, raw: np.ndarray) -> np.ndarray:
+        """Encoder output → the model's unit vectors (centred on the training catalogue)."""
+        return l2_normalise(np.asarray(raw, np.float32) - self.item_mean_)
 
     def _fit_text(self, train: Dataset, valid: Dataset | None) -> None:
         """Model-specific learning once ``item_vecs_`` exist."""
@@ -77,7 +89,7 @@ class TextRecommender(Recommender):
         mask = batch.has_text
         if mask.any() and batch.text is not None:
             texts = [t for t, m in zip(batch.text, mask, strict=True) if m]
-            out[mask] = l2_normalise(self._encode(texts, queries=True))
+            out[mask] = self._embed(self._encode(texts, queries=True))
         return out
 
     def recommend_text(self, texts: Sequence[str], k: int = 10) -> list[list[Any]]:
@@ -98,7 +110,7 @@ class TextRecommender(Recommender):
         dup = [i for i in ids if i in self.items_]
         if dup:
             raise ModelError(f"add_items: item {dup[0]!r} is already in the catalogue")
-        vecs = l2_normalise(self._encode([str(t) for t in texts]))
+        vecs = self._embed(self._encode([str(t) for t in texts]))
         start = self.n_items
         self.items_ = IdMap(np.concatenate([self.items_.ids, np.asarray(list(ids))]), "item")
         n_new = len(ids)
@@ -132,9 +144,14 @@ class TextRecommender(Recommender):
 
     # ------------------------------------------------------------------ persistence
     def _state(self) -> dict[str, np.ndarray]:
-        return {"item_vecs": self.item_vecs_, "item_text": self.item_text_}
+        return {
+            "item_vecs": self.item_vecs_,
+            "item_text": self.item_text_,
+            "item_mean": self.item_mean_,
+        }
 
     def _set_state(self, state: dict[str, np.ndarray]) -> None:
         self.item_vecs_ = state["item_vecs"]
         self.item_text_ = state["item_text"]
+        self.item_mean_ = state["item_mean"]
         self.encoder_ = None

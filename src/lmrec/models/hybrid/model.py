@@ -120,11 +120,16 @@ class Hybrid(TextRecommender):
         self._cache_items()
 
     def _valid_ndcg(self, valid: Dataset, k: int = 10) -> float:
-        """Mean binary NDCG@k on ``valid`` (seen items excluded), used for early stopping."""
+        """Mean binary NDCG@k on ``valid`` (seen items excluded), used for early stopping.
+
+        When every validation item is absent from training (a cold-item split), ranking is among
+        the items without training events, as the cold-start protocol does."""
         self._cache_items()
         truth = valid.interactions
         users = np.flatnonzero(np.diff(truth.indptr) > 0)
         users = users[users < self.n_users]
+        cold = self.popularity_ == 0
+        cold_split = bool(len(truth.indices)) and bool(cold[truth.indices].all())
         total = 0.0
         discounts = 1.0 / np.log2(np.arange(2, k + 2))
         for start in range(0, len(users), 1024):
@@ -132,6 +137,8 @@ class Hybrid(TextRecommender):
             batch = self.batch(rows)
             scores = self._score(batch)
             mask_rows(scores, batch.history)
+            if cold_split:
+                scores[:, ~cold] = -np.inf
             top, _ = topk(scores, k)
             rel = truth[rows]
             for r, items in enumerate(top):
