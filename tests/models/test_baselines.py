@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from conformance import RecommenderTests
 
 
@@ -10,6 +12,20 @@ class TestPopular(RecommenderTests):
     model = "popular"
     expected_top1_blocks = 0.0  # not personalised: the known answer is out of its reach
     personalised = False
+
+
+class TestRandom(RecommenderTests):
+    model = "random"
+    params = {"seed": 3}
+    expected_top1_blocks = 0.0
+    personalised = False
+
+    def test_empty_history_gets_fallback(self, fitted) -> None:  # type: ignore[no-untyped-def]
+        """Random's fallback is its own ad-hoc ordering, not popularity."""
+        from lmrec.models import UserBatch
+
+        recs = fitted.recommend(UserBatch.from_histories([[]], fitted.n_items), k=3)
+        assert recs.items[0].tolist() == list(np.argsort(-fitted._fallback_scores())[:3])
 
 
 class TestItemKNN(RecommenderTests):
