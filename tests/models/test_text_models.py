@@ -9,7 +9,7 @@ import pytest
 import lmrec
 from conformance import TextRecommenderTests
 from lmrec.data.synthetic import blocks, random_interactions
-from lmrec.errors import ModelError
+from lmrec.errors import ModelError, UnknownIdError
 from lmrec.models.fusion import Fusion
 
 FAST = {"encoder": "hashing", "epochs": 30, "dim": 32, "batch_users": 16, "dropout": 0.2}
@@ -83,3 +83,15 @@ def test_fusion_passes_text_queries_to_text_children() -> None:
     assert fused.reads_text()
     ids = fused.recommend(fused.batch_from_texts(["heist thriller bank robbery"]), k=3)
     assert [int(i) // 6 for i in ids.external()[0]] == [2, 2, 2]
+
+
+def test_similar_items_hnsw_matches_exact() -> None:
+    split = blocks(with_text=True)
+    exact = lmrec.models.create("content", encoder="hashing").fit(split.train)
+    hnsw = lmrec.models.create("content", encoder="hashing", index="hnsw").fit(split.train)
+    for item in ["0", "7", "13"]:
+        a = {i for i, _ in exact.similar_items(item, k=4)}
+        b = {i for i, _ in hnsw.similar_items(item, k=4)}
+        assert len(a & b) >= 3
+    with pytest.raises(UnknownIdError):
+        exact.similar_items("no-such-item")

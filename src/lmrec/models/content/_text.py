@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import scipy.sparse as sp
@@ -13,8 +13,10 @@ from pydantic import Field
 from lmrec.data import Dataset, IdMap
 from lmrec.errors import ModelError, UnknownIdError
 from lmrec.models._base import ModelConfig, Recommender, UserBatch
-from lmrec.models._topk import topk
 from lmrec.text import TextEncoder, get_encoder, l2_normalise
+
+if TYPE_CHECKING:
+    from lmrec.retrieval import VectorIndex
 
 
 class TextConfig(ModelConfig):
@@ -23,6 +25,9 @@ class TextConfig(ModelConfig):
     encoder: str = Field("minilm", description="text encoder name (lmrec.text.available())")
     encoder_params: dict[str, Any] = Field(default_factory=dict)
     batch_size: int = Field(64, ge=1, description="texts per encoder batch")
+    index: Literal["exact", "hnsw", "ivf"] = Field(
+        "exact", description="vector index for similar_items: exact | hnsw | ivf (faiss)"
+    )
     center: bool = Field(
         True,
         description="subtract the catalogue's mean embedding before normalising (LM embeddings "
@@ -40,6 +45,7 @@ class TextRecommender(Recommender):
     uses_text: ClassVar[bool] = True
     config: TextConfig
     encoder_: TextEncoder | None
+    index_: VectorIndex | None
 
     # ------------------------------------------------------------------ encoder
     def encoder(self) -> TextEncoder:
@@ -69,6 +75,7 @@ class TextRecommender(Recommender):
             )
         self.item_text_ = np.asarray([str(t) for t in train.item_text], dtype=str)
         self.encoder_ = None
+        self.index_ = None
         raw = self._encode(list(self.item_text_))
         self.item_mean_ = raw.mean(axis=0) if self.config.center else np.zeros(raw.shape[1])
         self.item_mean_ = self.item_mean_.astype(np.float32)
@@ -130,17 +137,36 @@ class TextRecommender(Recommender):
         """``[n_items, d]`` vectors used for :meth:`similar_items` (text embeddings here)."""
         return self.item_vecs_
 
+    def vector_index(self) -> VectorIndex:
+        """A faiss index (``config.index`` kind) over :meth:`item_vectors`, built on first use
+        and kept in step with :meth:`add_items`."""
+        from lmrec.retrieval import make_index
+
+        index: VectorIndex | None = getattr(self, "index_", None)
+        vecs = self.item_vectors()
+        if index is None:
+            index = make_index(self.config.index, dim=vecs.shape[1], metric="ip")
+            index.add(vecs, ids=np.arange(len(vecs)))
+        elif len(index) < len(vecs):
+            index.add(vecs[len(index) :], ids=np.arange(len(index), len(vecs)))
+        self.index_ = index
+        return index
+
     def similar_items(self, item: Any, k: int = 10) -> list[tuple[Any, float]]:
         """The ``k`` items closest to ``item`` (external id), with cosine scores."""
+        from lmrec.retrieval import nearest_items
+
         self._check_fitted()
         if item not in self.items_:
             raise UnknownIdError(f"unknown item id {item!r}")
         idx = int(self.items_.index([item])[0])
-        vecs = self.item_vectors()
-        scores = (vecs @ vecs[idx])[None, :].astype(np.float32)
-        scores[0, idx] = -np.inf
-        top, vals = topk(scores, min(k, self.n_items - 1))
-        return [(self.items_.ids[i], float(v)) for i, v in zip(top[0], vals[0], strict=True)]
+        k = min(k, self.n_items - 1)
+        ids, scores = nearest_items(self.vector_index(), self.item_vectors(), [idx], k)
+        keep = ids[0] >= 0
+        return [
+            (self.items_.ids[i], float(v))
+            for i, v in zip(ids[0][keep], scores[0][keep], strict=True)
+        ]
 
     # ------------------------------------------------------------------ persistence
     def _state(self) -> dict[str, np.ndarray]:
@@ -155,3 +181,4 @@ class TextRecommender(Recommender):
         self.item_text_ = state["item_text"]
         self.item_mean_ = state["item_mean"]
         self.encoder_ = None
+        self.index_ = None
