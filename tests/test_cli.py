@@ -69,3 +69,20 @@ def test_data_info_and_list(real_home) -> None:
     assert "users: 943" in res.output.replace("  ", "")
     res = runner.invoke(app, ["data", "list"])
     assert res.exit_code == 0 and "ml-1m" in res.output
+
+
+def test_recommend_text_query(tmp_path) -> None:
+    import lmrec as lm
+    from lmrec.data.synthetic import blocks
+
+    split = blocks(with_text=True)
+    lm.models.create("content", encoder="hashing").fit(split.train).save(tmp_path / "content")
+    res = runner.invoke(
+        app, ["recommend", "-m", str(tmp_path / "content"), "-q", "heist thriller", "-k", "3"]
+    )
+    assert res.exit_code == 0, res.output
+    items = [int(line.split()[1]) for line in res.output.strip().splitlines()[1:]]
+    assert [i // 6 for i in items] == [2, 2, 2]
+    lm.models.create("popular").fit(split.train).save(tmp_path / "pop")
+    res = runner.invoke(app, ["recommend", "-m", str(tmp_path / "pop"), "-q", "heist"])
+    assert res.exit_code == 2 and "does not read text" in res.output

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
-"""``lmrec recommend``: top-K items from a saved model for a user or an ad-hoc history."""
+"""``lmrec recommend``: top-K items from a saved model for a user, an ad-hoc history or a text
+query."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ def recommend(
     history: str | None = typer.Option(
         None, "--history", help="Comma-separated external item ids (a new user's history)."
     ),
+    query: str | None = typer.Option(
+        None, "--query", "-q", help="Free-text request or profile (models that read text)."
+    ),
     k: int = typer.Option(10, "-k", min=1, help="Number of items."),
     data: str | None = typer.Option(
         None, "--data", help="Data set whose item text to show next to the ids (e.g. ml-1m)."
@@ -24,11 +28,15 @@ def recommend(
     """Print the top-K recommendations of a saved model."""
     import lmrec.models as models
 
-    if (user is None) == (history is None):
-        raise typer.BadParameter("give exactly one of --user or --history")
+    if sum(x is not None for x in (user, history, query)) != 1:
+        raise typer.BadParameter("give exactly one of --user, --history or --query")
     m = models.load(model)
     if user is not None:
         batch = m.batch_from_ids([_as_id(user)])
+    elif query is not None:
+        if not m.reads_text():
+            raise typer.BadParameter(f"model {m.name!r} does not read text; use --user/--history")
+        batch = m.batch_from_texts([query])
     else:
         items = [_as_id(x.strip()) for x in (history or "").split(",") if x.strip()]
         batch = m.batch_from_histories([items])
