@@ -40,6 +40,10 @@ test: lint typecheck
 
 bench: install
 	$(BIN)/python bench/baselines.py
+	$(BIN)/python bench/encoding.py
+	$(BIN)/python bench/retrieval.py
+	$(BIN)/python bench/coldstart.py
+	$(BIN)/python bench/warm.py
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache .ruff_cache .mypy_cache
