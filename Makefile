@@ -43,7 +43,9 @@ bench: install
 	$(BIN)/python bench/encoding.py
 	$(BIN)/python bench/retrieval.py
 	$(BIN)/python bench/coldstart.py
+	$(BIN)/python bench/coldusers.py
 	$(BIN)/python bench/warm.py
+	$(BIN)/python bench/plots.py
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache .ruff_cache .mypy_cache
