@@ -32,6 +32,7 @@ _REGISTRY: dict[str, str] = {
     "content": "lmrec.models.content:ContentKNN",
     "content_learned": "lmrec.models.hybrid:ContentLearned",
     "hybrid": "lmrec.models.hybrid:Hybrid",
+    "sasrec": "lmrec.models.sequential:SASRec",
 }
 _ALIASES = {
     "pop": "popular",

@@ -38,11 +38,13 @@ class UserBatch:
     in training); it drives history-based models, fold-in of new users and seen-item exclusion.
     ``text`` optionally gives each user a free-text query or profile ("" for none); models that
     read text (``uses_text``) score from it, the others treat such users as cold.
+    ``sequences`` keeps ad-hoc histories in the order given (oldest first) for sequential models.
     """
 
     index: np.ndarray
     history: sp.csr_matrix
     text: tuple[str, ...] | None = None
+    sequences: tuple[np.ndarray, ...] | None = None
 
     def __len__(self) -> int:
         return len(self.index)
@@ -73,7 +75,9 @@ class UserBatch:
         indptr = np.r_[0, np.cumsum(lengths)]
         hist = sp.csr_matrix((data, cols, indptr), shape=(len(histories), n_items))
         hist.sum_duplicates()
-        return cls(index=np.full(len(histories), -1, np.int64), history=hist)
+        return cls(
+            index=np.full(len(histories), -1, np.int64), history=hist, sequences=tuple(parts)
+        )
 
     @classmethod
     def from_texts(
@@ -89,7 +93,9 @@ class UserBatch:
         base = cls.from_histories(
             histories if histories is not None else [[]] * len(texts), n_items
         )
-        return cls(index=base.index, history=base.history, text=tuple(texts))
+        return cls(
+            index=base.index, history=base.history, text=tuple(texts), sequences=base.sequences
+        )
 
     @property
     def has_text(self) -> np.ndarray:

@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 from lmrec.data import Dataset
 from lmrec.errors import ModelError
 from lmrec.models._base import UserBatch
-from lmrec.models._topk import mask_rows, topk
+from lmrec.models._valid import valid_ndcg
 from lmrec.models.content._text import TextConfig, TextRecommender
 
 
@@ -120,33 +120,9 @@ class Hybrid(TextRecommender):
         self._cache_items()
 
     def _valid_ndcg(self, valid: Dataset, k: int = 10) -> float:
-        """Mean binary NDCG@k on ``valid`` (seen items excluded), used for early stopping.
-
-        When every validation item is absent from training (a cold-item split), ranking is among
-        the items without training events, as the cold-start protocol does."""
+        """Validation NDCG@k for early stopping (cold splits rank among cold items)."""
         self._cache_items()
-        truth = valid.interactions
-        users = np.flatnonzero(np.diff(truth.indptr) > 0)
-        users = users[users < self.n_users]
-        cold = self.popularity_ == 0
-        cold_split = bool(len(truth.indices)) and bool(cold[truth.indices].all())
-        total = 0.0
-        discounts = 1.0 / np.log2(np.arange(2, k + 2))
-        for start in range(0, len(users), 1024):
-            rows = users[start : start + 1024]
-            batch = self.batch(rows)
-            scores = self._score(batch)
-            mask_rows(scores, batch.history)
-            if cold_split:
-                scores[:, ~cold] = -np.inf
-            top, _ = topk(scores, k)
-            rel = truth[rows]
-            for r, items in enumerate(top):
-                relevant = rel.indices[rel.indptr[r] : rel.indptr[r + 1]]
-                hits = np.isin(items, relevant)
-                ideal = discounts[: min(len(relevant), k)].sum()
-                total += float((hits * discounts).sum() / ideal)
-        return total / max(len(users), 1)
+        return valid_ndcg(self.batch, self._score, valid, self.popularity_, k)
 
     # ------------------------------------------------------------------ scoring
     def _cache_items(self) -> None:

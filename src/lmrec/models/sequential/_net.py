@@ -1,0 +1,95 @@
+# SPDX-License-Identifier: MIT
+"""The causal Transformer behind :class:`~lmrec.models.sequential.SASRec`."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class ItemEncoder(nn.Module):
+    """Item representations: an ID embedding, a learned adaptor of the LM text embedding, or
+    their sum. Items beyond the ID table (added later) or without training events (``warm`` = 0)
+    get no ID part, so they are represented by their text alone."""
+
+    def __init__(self, n_items: int, dim: int, text_dim: int, use_ids: bool, use_text: bool):
+        super().__init__()
+        self.id_emb = nn.Embedding(n_items, dim) if use_ids else None
+        if self.id_emb is not None:
+            nn.init.normal_(self.id_emb.weight, std=0.02)
+        self.adaptor = (
+            nn.Sequential(nn.Linear(text_dim, dim), nn.GELU(), nn.Linear(dim, dim))
+            if use_text
+            else None
+        )
+
+    def forward(self, text: torch.Tensor | None, warm: torch.Tensor) -> torch.Tensor:
+        """``[n_items, dim]`` representations of every item."""
+        parts = []
+        if self.adaptor is not None and text is not None:
+            parts.append(self.adaptor(text))
+        if self.id_emb is not None:
+            ids = self.id_emb.weight
+            n = len(warm)
+            if n > len(ids):
+                ids = torch.cat([ids, ids.new_zeros(n - len(ids), ids.shape[1])])
+            parts.append(ids[:n] * warm[:, None])
+        return torch.stack(parts).sum(0)
+
+
+class CausalTransformer(nn.Module):
+    """SASRec: item representations + positions (+ scenario) → causal self-attention blocks.
+
+    The output at each position scores every item by inner product with the same item
+    representations used at the input (tied), which keeps the model inductive over text.
+    """
+
+    def __init__(
+        self,
+        n_items: int,
+        dim: int,
+        text_dim: int,
+        max_len: int,
+        layers: int,
+        heads: int,
+        dropout: float,
+        use_ids: bool,
+        use_text: bool,
+        n_scenarios: int = 1,
+    ):
+        super().__init__()
+        self.items = ItemEncoder(n_items, dim, text_dim, use_ids, use_text)
+        self.pos = nn.Embedding(max_len, dim)
+        self.scenario = nn.Embedding(max(n_scenarios, 1), dim)
+        nn.init.normal_(self.pos.weight, std=0.02)
+        nn.init.zeros_(self.scenario.weight)
+        block = nn.TransformerEncoderLayer(
+            dim,
+            heads,
+            dim_feedforward=dim * 4,
+            dropout=dropout,
+            batch_first=True,
+            norm_first=True,
+            activation="gelu",
+        )
+        self.blocks = nn.TransformerEncoder(block, layers, enable_nested_tensor=False)
+        self.drop = nn.Dropout(dropout)
+        self.norm = nn.LayerNorm(dim)
+        self.max_len = max_len
+
+    def encode(
+        self, seqs: torch.Tensor, reps: torch.Tensor, scenario: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Hidden states ``[batch, len, dim]`` for right-aligned item sequences (-1 = padding)."""
+        pad = seqs < 0
+        x = reps[seqs.clamp(min=0)] * (~pad)[..., None]
+        length = seqs.shape[1]
+        x = x * (reps.shape[1] ** 0.5) + self.pos.weight[-length:][None]
+        if scenario is not None:
+            x = x + self.scenario(scenario)[:, None, :]
+        x = self.drop(x) * (~pad)[..., None]
+        causal = torch.triu(torch.ones(length, length, dtype=torch.bool), diagonal=1)
+        # no key-padding mask: left padding is zeroed and only ever attended to by real positions
+        # together with real keys, which avoids all-masked rows (NaN) as in the original SASRec
+        h = self.blocks(x, mask=causal, is_causal=True)
+        return self.norm(h) * (~pad)[..., None]

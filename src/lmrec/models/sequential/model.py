@@ -1,0 +1,252 @@
+# SPDX-License-Identifier: MIT
+"""SASRec-style sequential recommender over item IDs, LM text embeddings, or both."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+from pydantic import Field
+from tqdm.auto import tqdm
+
+from lmrec.data import Dataset
+from lmrec.errors import ModelError
+from lmrec.models._base import UserBatch
+from lmrec.models._valid import valid_ndcg
+from lmrec.models.content._text import TextConfig, TextRecommender
+
+
+class SASRecConfig(TextConfig):
+    """Hyperparameters of :class:`SASRec`."""
+
+    max_len: int = Field(200, ge=2, description="longest history the model reads")
+    dim: int = Field(64, ge=8)
+    layers: int = Field(2, ge=1)
+    heads: int = Field(1, ge=1)
+    dropout: float = Field(0.2, ge=0, lt=1)
+    use_ids: bool = Field(True, description="learn an ID embedding per item")
+    use_text: bool = Field(False, description="add an adaptor of the item's LM text embedding")
+    loss: Literal["ce", "sampled"] = Field(
+        "ce", description="full softmax over the catalogue, or sampled softmax"
+    )
+    negatives: int = Field(256, ge=1, description="shared negatives per batch (sampled loss)")
+    epochs: int = Field(50, ge=1)
+    batch_size: int = Field(64, ge=1)
+    lr: float = Field(1e-3, gt=0)
+    weight_decay: float = Field(0.0, ge=0)
+    patience: int = Field(5, ge=1, description="validations without gain before stopping")
+    valid_users: int | None = Field(2000, ge=1, description="users sampled for validation")
+    seed: int = 0
+    threads: int | None = Field(None, ge=1)
+    progress: bool = False
+
+
+def _right_align(seqs: list[np.ndarray], length: int) -> np.ndarray:
+    """``[n, length]`` int64 with each sequence's last ``length`` items at the right, -1 pads."""
+    out = np.full((len(seqs), length), -1, np.int64)
+    for row, s in enumerate(seqs):
+        s = s[-length:]
+        if len(s):
+            out[row, -len(s) :] = s
+    return out
+
+
+class SASRec(TextRecommender):
+    """Self-attentive sequential recommendation (Kang & McAuley 2018) with a full-softmax loss.
+
+    An item's input representation is its ID embedding (``use_ids``), a learned adaptor of its LM
+    text embedding (``use_text``), or their sum; the output layer is tied to the same
+    representations, so with ``use_text`` items never seen in training — or added later with
+    :meth:`add_items` — are scored from their text. Trained on next-item prediction at every
+    position of each user's time-ordered history, early-stopped on validation NDCG@10.
+
+    Histories: known users are scored from their training sequence (plus validation events
+    given to ``fit``); items in a batch's history that the stored sequence lacks are appended
+    (order unknown: by item index). Ad-hoc users are read in the order given to
+    ``UserBatch.from_histories``.
+
+    Stability: experimental.
+    """
+
+    name: ClassVar[str] = "sasrec"
+    config_class = SASRecConfig
+    config: SASRecConfig
+
+    def reads_text(self) -> bool:
+        """Free-text queries are not a sequence: SASRec treats text-only users as cold."""
+        return False
+
+    # ------------------------------------------------------------------ training
+    def _fit(self, train: Dataset, valid: Dataset | None) -> None:
+        if self.config.use_text:
+            super()._fit(train, valid)  # encodes item text, then calls _fit_text
+            return
+        if not self.config.use_ids:
+            raise ModelError("sasrec: use_ids and use_text cannot both be false")
+        self.item_text_ = np.full(self.n_items, "", dtype=str)
+        self.item_mean_ = np.zeros(0, np.float32)
+        self.item_vecs_ = np.zeros((self.n_items, 0), np.float32)
+        self.encoder_ = None
+        self.index_ = None
+        self._fit_text(train, valid)
+
+    def _net(self, n_items: int) -> Any:
+        from lmrec.models.sequential._net import CausalTransformer
+
+        c = self.config
+        return CausalTransformer(
+            n_items,
+            c.dim,
+            self.item_vecs_.shape[1],
+            c.max_len,
+            c.layers,
+            c.heads,
+            c.dropout,
+            c.use_ids,
+            c.use_text,
+        )
+
+    def _fit_text(self, train: Dataset, valid: Dataset | None) -> None:
+        import torch
+
+        c = self.config
+        if c.threads:
+            torch.set_num_threads(c.threads)
+        torch.manual_seed(c.seed)
+        rng = np.random.default_rng(c.seed)
+        self.seqs_ = train.sequences()
+        net = self._net(self.n_items)
+        self.net_ = net
+        text = torch.from_numpy(self.item_vecs_) if c.use_text else None
+        warm = torch.from_numpy((self.popularity_ > 0).astype(np.float32))
+        users = np.flatnonzero([len(s) >= 2 for s in self.seqs_])
+        if not len(users):
+            raise ModelError("sasrec: no user has two or more training events")
+        windows = _right_align([self.seqs_[u] for u in users], c.max_len + 1)
+        opt = torch.optim.AdamW(net.parameters(), lr=c.lr, weight_decay=c.weight_decay)
+        best, best_state, stale = -1.0, None, 0
+        self.history_: list[dict[str, float]] = []
+        bar = tqdm(range(c.epochs), desc=self.name, disable=not c.progress)
+        for epoch in bar:
+            net.train()
+            total, count = 0.0, 0
+            order = rng.permutation(len(users))
+            for start in range(0, len(users), c.batch_size):
+                chunk = windows[order[start : start + c.batch_size]]
+                x = torch.from_numpy(chunk[:, :-1])
+                y = torch.from_numpy(chunk[:, 1:])
+                reps = net.items(text, warm)
+                h = net.encode(x, reps)
+                mask = (y >= 0) & (x >= 0)
+                loss = self._loss(h[mask], y[mask], reps, rng)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                total += float(loss.detach()) * int(mask.sum())
+                count += int(mask.sum())
+            record: dict[str, float] = {"epoch": epoch + 1, "loss": total / max(count, 1)}
+            if valid is not None and valid.n_events:
+                self._cache_items()
+                metric = valid_ndcg(
+                    self.batch, self._score, valid, self.popularity_, 10, c.valid_users, c.seed
+                )
+                record["valid_ndcg@10"] = metric
+                if metric > best:
+                    best, best_state, stale = metric, copy.deepcopy(net.state_dict()), 0
+                else:
+                    stale += 1
+            self.history_.append(record)
+            bar.set_postfix({k: round(v, 4) for k, v in record.items() if k != "epoch"})
+            if stale >= c.patience:
+                break
+        if best_state is not None:
+            net.load_state_dict(best_state)
+        if valid is not None and valid.n_events:
+            self.seqs_ = train.union(valid).sequences()  # later scoring reads the whole history
+        self._cache_items()
+
+    def _loss(self, h: Any, target: Any, reps: Any, rng: np.random.Generator) -> Any:
+        import torch
+        import torch.nn.functional as F
+
+        if self.config.loss == "ce":
+            return F.cross_entropy(h @ reps.T, target)
+        neg = torch.from_numpy(rng.integers(0, len(reps), self.config.negatives))
+        pos = (h * reps[target]).sum(-1, keepdim=True)
+        logits = torch.cat([pos, h @ reps[neg].T], dim=1)
+        logits[:, 1:] = logits[:, 1:].masked_fill(neg[None, :] == target[:, None], -1e9)
+        return F.cross_entropy(logits, torch.zeros(len(h), dtype=torch.long))
+
+    # ------------------------------------------------------------------ scoring
+    def _cache_items(self) -> None:
+        import torch
+
+        self.net_.eval()
+        with torch.no_grad():
+            text = torch.from_numpy(self.item_vecs_) if self.config.use_text else None
+            warm = torch.from_numpy((self.popularity_ > 0).astype(np.float32))
+            self.item_reps_ = self.net_.items(text, warm).numpy()
+
+    def _sequences(self, batch: UserBatch) -> list[np.ndarray]:
+        out = []
+        for row, u in enumerate(batch.index):
+            hist = batch.history.indices[batch.history.indptr[row] : batch.history.indptr[row + 1]]
+            if u >= 0:
+                seq = self.seqs_[u]
+                extra = np.setdiff1d(hist, seq)
+                out.append(np.concatenate([seq, extra]) if len(extra) else seq)
+            elif batch.sequences is not None:
+                out.append(np.asarray(batch.sequences[row], np.int64))
+            else:
+                out.append(np.sort(hist))
+        return out
+
+    def _score(self, batch: UserBatch) -> np.ndarray:
+        import torch
+
+        if not hasattr(self, "net_"):
+            raise ModelError(f"{self.name}: network missing; refit or reload the model")
+        seqs = _right_align(self._sequences(batch), self.config.max_len)
+        reps = torch.from_numpy(self.item_reps_)
+        out = np.empty((len(batch), len(reps)), np.float32)
+        with torch.no_grad():
+            for start in range(0, len(seqs), 256):
+                x = torch.from_numpy(seqs[start : start + 256])
+                h = self.net_.encode(x, reps)[:, -1]
+                out[start : start + 256] = (h @ reps.T).numpy()
+        return out
+
+    def item_vectors(self) -> np.ndarray:
+        """Learned item representations, L2-normalised (for :meth:`similar_items`)."""
+        norms = np.linalg.norm(self.item_reps_, axis=1, keepdims=True)
+        return self.item_reps_ / np.maximum(norms, 1e-9)
+
+    def add_items(self, ids: Any, texts: Any) -> np.ndarray:
+        """New items scored from their text (needs ``use_text=True``)."""
+        if not self.config.use_text:
+            raise ModelError("sasrec: add_items needs use_text=True (new items are scored by text)")
+        return super().add_items(ids, texts)
+
+    def _added_items(self, vecs: np.ndarray) -> None:
+        self._cache_items()
+
+    # ------------------------------------------------------------------ persistence
+    def _state(self) -> dict[str, np.ndarray]:
+        weights = {f"net.{k}": v.detach().numpy() for k, v in self.net_.state_dict().items()}
+        lengths = np.array([len(s) for s in self.seqs_], np.int64)
+        flat = np.concatenate(self.seqs_) if self.seqs_ else np.empty(0, np.int64)
+        return {**super()._state(), **weights, "seq_items": flat, "seq_lengths": lengths}
+
+    def _set_state(self, state: dict[str, np.ndarray]) -> None:
+        import torch
+
+        super()._set_state(state)
+        self.seqs_ = np.split(state["seq_items"], np.cumsum(state["seq_lengths"])[:-1])
+        key = "net.items.id_emb.weight"
+        n_trained = int(state[key].shape[0]) if key in state else self.n_items
+        self.net_ = self._net(n_trained)
+        self.net_.load_state_dict(
+            {k[4:]: torch.from_numpy(np.array(v)) for k, v in state.items() if k.startswith("net.")}
+        )
+        self._cache_items()
