@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import copy
+import time
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -37,6 +38,9 @@ class SASRecConfig(TextConfig):
     weight_decay: float = Field(0.0, ge=0)
     patience: int = Field(5, ge=1, description="validations without gain before stopping")
     valid_users: int | None = Field(2000, ge=1, description="users sampled for validation")
+    time_budget_s: float | None = Field(
+        None, gt=0, description="stop after the epoch that exceeds this many seconds of training"
+    )
     seed: int = 0
     threads: int | None = Field(None, ge=1)
     progress: bool = False
@@ -128,6 +132,7 @@ class SASRec(TextRecommender):
         best, best_state, stale = -1.0, None, 0
         self.history_: list[dict[str, float]] = []
         bar = tqdm(range(c.epochs), desc=self.name, disable=not c.progress)
+        started = time.perf_counter()
         for epoch in bar:
             net.train()
             total, count = 0.0, 0
@@ -159,6 +164,8 @@ class SASRec(TextRecommender):
             self.history_.append(record)
             bar.set_postfix({k: round(v, 4) for k, v in record.items() if k != "epoch"})
             if stale >= c.patience:
+                break
+            if c.time_budget_s is not None and time.perf_counter() - started > c.time_budget_s:
                 break
         if best_state is not None:
             net.load_state_dict(best_state)
