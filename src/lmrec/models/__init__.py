@@ -33,6 +33,7 @@ _REGISTRY: dict[str, str] = {
     "content_learned": "lmrec.models.hybrid:ContentLearned",
     "hybrid": "lmrec.models.hybrid:Hybrid",
     "sasrec": "lmrec.models.sequential:SASRec",
+    "sasrec_adapted": "lmrec.adapt:AdaptedSASRec",
 }
 _ALIASES = {
     "pop": "popular",

@@ -111,6 +111,10 @@ class SASRec(TextRecommender):
             c.use_text,
         )
 
+    def _training_net(self) -> Any:
+        """The network training starts from (fresh here; adapted models start from a base)."""
+        return self._net(self.n_items)
+
     def _fit_text(self, train: Dataset, valid: Dataset | None) -> None:
         import torch
 
@@ -120,7 +124,7 @@ class SASRec(TextRecommender):
         torch.manual_seed(c.seed)
         rng = np.random.default_rng(c.seed)
         self.seqs_ = train.sequences()
-        net = self._net(self.n_items)
+        net = self._training_net()
         self.net_ = net
         text = torch.from_numpy(self.item_vecs_) if c.use_text else None
         warm = torch.from_numpy((self.popularity_ > 0).astype(np.float32))
@@ -128,7 +132,8 @@ class SASRec(TextRecommender):
         if not len(users):
             raise ModelError("sasrec: no user has two or more training events")
         windows = _right_align([self.seqs_[u] for u in users], c.max_len + 1)
-        opt = torch.optim.AdamW(net.parameters(), lr=c.lr, weight_decay=c.weight_decay)
+        trainable = [p for p in net.parameters() if p.requires_grad]
+        opt = torch.optim.AdamW(trainable, lr=c.lr, weight_decay=c.weight_decay)
         best, best_state, stale = -1.0, None, 0
         self.history_: list[dict[str, float]] = []
         bar = tqdm(range(c.epochs), desc=self.name, disable=not c.progress)

@@ -1,0 +1,37 @@
+# SPDX-License-Identifier: MIT
+"""Adaptation strategies as one typed config value."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Strategy = Literal["scratch", "full", "freeze", "adapter", "lora"]
+
+
+class AdaptConfig(BaseModel):
+    """How a pretrained sequential model is adapted to a target scenario.
+
+    * ``scratch``: ignore the pretrained weights (the reference).
+    * ``full``: fine-tune every weight.
+    * ``freeze``: keep the Transformer frozen and train the text adaptor (and positions);
+      ``freeze_layers`` > 0 instead freezes only the bottom N Transformer layers.
+    * ``adapter``: train only a small residual bottleneck on the item representations
+      (UniSRec-style), everything else frozen.
+    * ``lora``: low-rank updates of the Transformer's attention output and feed-forward layers
+      through ``peft`` (``target_modules``), everything else frozen.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    strategy: Strategy = "full"
+    freeze_layers: int = Field(0, ge=0, description="freeze: bottom N layers only (0: all)")
+    adapter_dim: int = Field(32, ge=1, description="adapter bottleneck width")
+    lora_r: int = Field(8, ge=1)
+    lora_alpha: int = Field(16, ge=1)
+    lora_dropout: float = Field(0.0, ge=0, lt=1)
+    target_modules: list[str] = Field(
+        default_factory=lambda: ["self_attn.out_proj", "linear1", "linear2"],
+        description="Transformer sub-modules LoRA wraps",
+    )

@@ -1,0 +1,132 @@
+# SPDX-License-Identifier: MIT
+"""Adaptation strategies on a tiny two-scenario problem (table-driven, hashing encoder)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import lmrec
+from lmrec.adapt import STRATEGIES
+from lmrec.data import Dataset
+from lmrec.errors import ConfigError
+
+ARCH = {"dim": 32, "max_len": 10, "batch_size": 16, "dropout": 0.1, "lr": 3e-3}
+
+
+def walks(prefix: str, n_users: int, seed: int, n_items: int = 24) -> Dataset:
+    """Users walk item i, i+1, … from random starts; item text "step i" in every scenario."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for u in range(n_users):
+        start = int(rng.integers(n_items))
+        for t in range(int(rng.integers(6, 10))):
+            rows.append((f"{prefix}u{u}", f"{prefix}{(start + t) % n_items}", t))
+    df = pd.DataFrame(rows, columns=["user", "item", "t"])
+    items = pd.DataFrame(
+        {
+            "item": [f"{prefix}{i}" for i in range(n_items)],
+            "text": [f"step {i}" for i in range(n_items)],
+        }
+    )
+    return Dataset.from_events(df, timestamp="t", items=items, item_text="text", name=prefix)
+
+
+@pytest.fixture(scope="module")
+def base_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    source = walks("a", 100, seed=0)
+    params = {
+        **ARCH,
+        "use_ids": False,
+        "use_text": True,
+        "encoder": "hashing",
+        "epochs": 40,
+        "batch_size": 25,
+    }
+    base = lmrec.models.create("sasrec", **params).fit(source)
+    path = tmp_path_factory.mktemp("base") / "sasrec"
+    base.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def target() -> lmrec.data.split.Split:
+    return lmrec.split.leave_last_out(walks("b", 60, seed=1), n_test=1, n_valid=0)
+
+
+def adapted(base_dir: Path, strategy: str, **extra: object) -> lmrec.models.Recommender:
+    return lmrec.models.create(
+        "sasrec_adapted",
+        base=str(base_dir),
+        adapt={"strategy": strategy, "adapter_dim": 8, "lora_r": 4},
+        epochs=int(extra.pop("epochs", 5)),  # type: ignore[call-overload]
+        lr=3e-3,
+        batch_size=16,
+        **extra,
+    )
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_strategy_trains_the_right_parameters(base_dir: Path, target, strategy: str) -> None:
+    model = adapted(base_dir, strategy).fit(target.train)
+    counts = model.trainable_
+    if strategy in ("scratch", "full"):
+        assert counts["trainable"] == counts["total"]
+    else:
+        assert 0 < counts["trainable"] < counts["total"]
+    if strategy in ("adapter", "lora"):
+        assert counts["trainable"] <= 0.1 * counts["total"]
+        base = lmrec.models.load(base_dir)
+        frozen = base.net_.blocks.layers[0].linear1.weight.detach().numpy()
+        layer = model.net_.blocks.layers[0].linear1
+        now = getattr(layer, "base_layer", layer).weight.detach().numpy()
+        np.testing.assert_array_equal(now, frozen)
+
+
+def test_zero_shot_and_transfer_beat_scratch_with_little_data(base_dir: Path, target) -> None:
+    history = target.train
+    base = lmrec.models.load(base_dir)
+    # the base scores the target catalogue zero-shot: same texts, new item ids
+    zero = lmrec.models.create(
+        "sasrec_adapted", base=str(base_dir), adapt={"strategy": "lora"}, epochs=1, lr=1e-9
+    ).fit(history)
+    assert base.config.use_text
+    hits = {}
+    for name, model in {
+        "zero": zero,
+        "lora": adapted(base_dir, "lora", epochs=10).fit(history),
+        "scratch": adapted(base_dir, "scratch", epochs=10).fit(history),
+    }.items():
+        hits[name] = lmrec.evaluate(model, target.test, train=history, k=1)["hit_rate@1"]
+    assert hits["zero"] >= 0.8
+    assert hits["lora"] >= 0.8
+    assert hits["scratch"] < hits["lora"]
+
+
+@pytest.mark.parametrize("strategy", ["adapter", "lora", "freeze"])
+def test_save_load_rebuilds_structure(base_dir: Path, target, strategy: str, tmp_path) -> None:
+    model = adapted(base_dir, strategy, epochs=2).fit(target.train)
+    model.save(tmp_path / "m")
+    again = lmrec.models.load(tmp_path / "m")
+    users = np.arange(5)
+    np.testing.assert_allclose(again.score(users), model.score(users), rtol=1e-5, atol=1e-5)
+    assert again.trainable_ == model.trainable_
+
+
+def test_base_must_be_text_only(target, tmp_path) -> None:
+    ids = lmrec.models.create("sasrec", **ARCH, epochs=1).fit(target.train)
+    ids.save(tmp_path / "ids")
+    with pytest.raises(ConfigError, match="text-only"):
+        lmrec.models.create("sasrec_adapted", base=str(tmp_path / "ids"))
+
+
+def test_freeze_bottom_layers_bounds(base_dir: Path) -> None:
+    model = adapted(base_dir, "freeze")
+    with pytest.raises(ConfigError, match="freeze_layers"):
+        lmrec.models.create(
+            "sasrec_adapted", base=str(base_dir), adapt={"strategy": "freeze", "freeze_layers": 9}
+        ).fit(walks("c", 10, seed=3))
+    assert model.config.adapt.strategy == "freeze"
