@@ -130,3 +130,35 @@ def test_freeze_bottom_layers_bounds(base_dir: Path) -> None:
             "sasrec_adapted", base=str(base_dir), adapt={"strategy": "freeze", "freeze_layers": 9}
         ).fit(walks("c", 10, seed=3))
     assert model.config.adapt.strategy == "freeze"
+
+
+def test_scenario_registry_swaps_adapters_over_one_base(base_dir: Path, target, tmp_path) -> None:
+    from lmrec.adapt import ScenarioRegistry
+    from lmrec.adapt.model import _load_base
+    from lmrec.errors import ArtifactError, UnknownIdError
+
+    reg = ScenarioRegistry(tmp_path / "scenarios")
+    lora = adapted(base_dir, "lora", epochs=2).fit(target.train)
+    adapter = adapted(base_dir, "adapter", epochs=2).fit(target.train)
+    reg.publish("games", lora)
+    reg.publish("music", adapter)
+    listed = {d["scenario"]: d for d in reg.list()}
+    base_bytes = (base_dir / "state.npz").stat().st_size
+    assert set(listed) == {"games", "music"}
+    assert listed["games"]["strategy"] == "lora"
+    assert 0 < listed["games"]["adapter_bytes"] < base_bytes / 5
+    fresh = ScenarioRegistry(tmp_path / "scenarios")
+    misses = _load_base.cache_info().misses
+    users = np.arange(4)
+    for name, model in (("games", lora), ("music", adapter)):
+        got = fresh.recommend(users, k=3, scenario=name)
+        np.testing.assert_array_equal(got.items, model.recommend(users, k=3).items)
+    assert _load_base.cache_info().misses == misses  # the base was not loaded again
+    with pytest.raises(UnknownIdError, match="published: games, music"):
+        fresh.get("books")
+    blob = tmp_path / "scenarios" / "music" / "adapter.safetensors"
+    data = bytearray(blob.read_bytes())
+    data[-3] ^= 0xFF
+    blob.write_bytes(bytes(data))
+    with pytest.raises(ArtifactError, match="SHA-256"):
+        ScenarioRegistry(tmp_path / "scenarios").get("music")

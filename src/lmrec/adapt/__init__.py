@@ -10,6 +10,7 @@ full fine-tuning, freezing, a bottleneck adapter or LoRA (through ``peft``).
 from lmrec.adapt.config import AdaptConfig, Strategy
 from lmrec.adapt.layers import BottleneckAdapter, apply, count_parameters
 from lmrec.adapt.model import AdaptedSASRec, AdaptedSASRecConfig
+from lmrec.adapt.registry import ScenarioRegistry
 
 STRATEGIES: tuple[str, ...] = ("scratch", "full", "freeze", "adapter", "lora")
 
@@ -19,6 +20,7 @@ __all__ = [
     "AdaptedSASRec",
     "AdaptedSASRecConfig",
     "BottleneckAdapter",
+    "ScenarioRegistry",
     "Strategy",
     "apply",
     "count_parameters",

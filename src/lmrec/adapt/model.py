@@ -3,17 +3,38 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
 from pydantic import Field
 
+from lmrec._io import verify_dir
 from lmrec.adapt.config import AdaptConfig
 from lmrec.adapt.layers import apply, count_parameters
-from lmrec.errors import ConfigError
+from lmrec.errors import ArtifactError, ConfigError
 from lmrec.models.sequential.model import SASRec, SASRecConfig
 
 # architecture settings an adapted model takes from its base
 _ARCH = ("dim", "layers", "heads", "max_len", "use_ids", "use_text", "encoder", "encoder_params")
+ADAPTER_FILE = "adapter.safetensors"
+
+
+@lru_cache(maxsize=8)
+def _load_base(path: str, digest: str) -> SASRec:
+    """A base model loaded once per (folder, content digest) and shared by its adapters."""
+    from lmrec.models import load
+
+    base = load(path)
+    if not isinstance(base, SASRec):
+        raise ConfigError(f"sasrec_adapted: {path} holds a {base.name!r} model")
+    return base
+
+
+def _digest(path: str) -> str:
+    """SHA-256 of the base's weights file, from its verified manifest."""
+    return str(verify_dir(path)["files"]["state.npz"])
 
 
 class AdaptedSASRecConfig(SASRecConfig):
@@ -49,16 +70,7 @@ class AdaptedSASRec(SASRec):
         self.config = self.config.model_copy(update=arch)
 
     def _base(self) -> SASRec:
-        from lmrec.models import load
-
-        base = load(self.config.base)
-        if not isinstance(base, SASRec):
-            raise ConfigError(f"sasrec_adapted: {self.config.base} holds a {base.name!r} model")
-        return base
-
-    def _structure(self, n_items: int) -> Any:
-        """The network with the strategy's extra modules and frozen parts, untrained."""
-        return apply(self._net(n_items), self.config.adapt)
+        return _load_base(str(Path(self.config.base).resolve()), _digest(self.config.base))
 
     def _training_net(self) -> Any:
         net = self._net(self.n_items)
@@ -69,17 +81,55 @@ class AdaptedSASRec(SASRec):
         self.trainable_ = count_parameters(net)
         return net
 
+    # ------------------------------------------------------------------ persistence
+    # Only the trained weights are saved (adapter.safetensors); the frozen ones come from the
+    # base, whose weights digest is recorded and checked, so an adapter is a small file.
+    def _state(self) -> dict[str, np.ndarray]:
+        state = super()._state()
+        out = {k: v for k, v in state.items() if not k.startswith("net.")}
+        out["base_digest"] = np.array(_digest(self.config.base))
+        return out
+
+    def _save_files(self, folder: Path) -> None:
+        from safetensors.numpy import save_file
+
+        trained = {
+            name: p.detach().numpy().copy()
+            for name, p in self.net_.named_parameters()
+            if p.requires_grad
+        }
+        save_file(trained, str(folder / ADAPTER_FILE))
+
+    def _load_files(self, folder: Path) -> None:
+        from safetensors.numpy import load_file
+
+        self.trained_weights_ = load_file(str(folder / ADAPTER_FILE))
+
     def _set_state(self, state: dict[str, Any]) -> None:
-        import numpy as np
         import torch
 
         from lmrec.models.content._text import TextRecommender
 
         TextRecommender._set_state(self, state)
+        if str(state["base_digest"]) != _digest(self.config.base):
+            raise ArtifactError(
+                f"{self.config.base}: base weights differ from those the adapter was trained on"
+            )
         self.seqs_ = np.split(state["seq_items"], np.cumsum(state["seq_lengths"])[:-1])
-        self.net_ = self._structure(self.n_items)
-        self.net_.load_state_dict(
-            {k[4:]: torch.from_numpy(np.array(v)) for k, v in state.items() if k.startswith("net.")}
-        )
-        self.trainable_ = count_parameters(self.net_)
+        net = self._net(self.n_items)
+        if self.config.adapt.strategy != "scratch":
+            net.load_state_dict(self._base().net_.state_dict())
+        net = apply(net, self.config.adapt)
+        trained = {k: torch.from_numpy(v) for k, v in self.trained_weights_.items()}
+        missing, unexpected = net.load_state_dict(trained, strict=False)
+        frozen = {n for n, p in net.named_parameters() if not p.requires_grad}
+        if unexpected or set(missing) - frozen:
+            raise ArtifactError(f"{ADAPTER_FILE}: weights do not fit the {self.config.adapt} model")
+        self.net_ = net
+        self.trainable_ = count_parameters(net)
+        del self.trained_weights_
         self._cache_items()
+
+    def adapter_bytes(self) -> int:
+        """Size of the trained weights (what one scenario adds on top of the base)."""
+        return sum(p.numel() * p.element_size() for p in self.net_.parameters() if p.requires_grad)

@@ -356,6 +356,12 @@ class Recommender(ABC):
     def _set_state(self, state: dict[str, np.ndarray]) -> None:  # noqa: B027 - optional hook
         """Restore learned arrays written by :meth:`_state`."""
 
+    def _save_files(self, folder: Path) -> None:  # noqa: B027 - optional hook
+        """Write extra files (e.g. safetensors) into the artifact folder being published."""
+
+    def _load_files(self, folder: Path) -> None:  # noqa: B027 - optional hook
+        """Read extra files written by :meth:`_save_files` (checksums already verified)."""
+
     def save(self, path: Path | str, meta: dict[str, Any] | None = None) -> None:
         """Write ``config.json``, ``state.npz`` and a checksummed manifest, atomically.
 
@@ -380,6 +386,7 @@ class Recommender(ABC):
                 {"model": self.name, "config": self.config.model_dump(mode="json")},
             )
             save_arrays(tmp / STATE_FILE, arrays)
+            self._save_files(tmp)
 
     @classmethod
     def load(cls, path: Path | str) -> Self:
@@ -399,6 +406,7 @@ class Recommender(ABC):
         )
         model.popularity_ = arrays["popularity"]
         model.fingerprint_ = manifest.get("data_fingerprint", "")
+        model._load_files(path)
         model._set_state({k[6:]: v for k, v in arrays.items() if k.startswith("model.")})
         return model
 
