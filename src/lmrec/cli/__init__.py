@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from lmrec.cli import data, evaluate, quickstart, recommend, train
+from lmrec.cli import data, evaluate, quickstart, recommend, serve, train
 
 app = typer.Typer(
     name="lmrec",
@@ -26,6 +26,7 @@ app.command("train")(train.train)
 app.command("evaluate")(evaluate.evaluate)
 app.command("recommend")(recommend.recommend)
 app.command("quickstart")(quickstart.quickstart)
+app.command("serve")(serve.serve)
 
 
 @app.callback()

@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: MIT
+"""``lmrec serve --config serve.yaml``: run the recommendation service under uvicorn."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+
+_SINGLE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def serve(
+    config: Path = typer.Option(..., "--config", "-c", help="Service YAML (see examples/)."),
+    host: str | None = typer.Option(None, "--host", help="Override the bind address."),
+    port: int | None = typer.Option(None, "--port", "-p", help="Override the port."),
+    log_level: str = typer.Option("info", "--log-level", help="debug | info | warning."),
+) -> None:
+    """Serve a registry model over HTTP (one worker; JSON logs on stderr).
+
+    BLAS and torch run single-threaded: with one worker per core that is the fast setting
+    (multi-threaded BLAS under concurrent requests cut throughput 20x in a measurement).
+    SIGTERM/Ctrl-C finish requests in flight and commit every queued event before exiting.
+    """
+    for var in _SINGLE_THREAD:  # before numpy, scipy or torch are imported
+        os.environ[var] = "1"
+    import logging
+
+    import uvicorn
+    from threadpoolctl import threadpool_limits
+
+    from lmrec.serve import ModelRegistry, ServeConfig, create_app
+    from lmrec.serve._observe import json_logging
+
+    cfg = ServeConfig.from_yaml(config)
+    cfg.keys(), cfg.keys(admin=True)  # fail fast, before anything is loaded or created
+    ModelRegistry(cfg.registry).resolve(cfg.model, cfg.version)
+    if host is not None:
+        cfg.host = host
+    if port is not None:
+        cfg.port = port
+    json_logging(getattr(logging, log_level.upper(), logging.INFO))
+    threadpool_limits(1)
+    app = create_app(cfg)
+    logging.getLogger("lmrec.serve").info(
+        "starting", extra={"host": cfg.host, "port": cfg.port, "model": cfg.model}
+    )
+    uvicorn.run(
+        app,
+        host=cfg.host,
+        port=cfg.port,
+        workers=1,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=30,
+    )
