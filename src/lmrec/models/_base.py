@@ -30,6 +30,23 @@ class ModelConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def make_config(
+    name: str,
+    config_class: type[ModelConfig],
+    config: ModelConfig | dict[str, Any] | None,
+    params: dict[str, Any],
+) -> Any:
+    """``config`` (a config, a dict or None) overridden by ``params``, validated; a bad value
+    raises :class:`ConfigError` naming the field."""
+    base = config.model_dump() if isinstance(config, ModelConfig) else (config or {})
+    try:
+        return config_class(**{**base, **params})
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(map(str, first["loc"])) or "config"
+        raise ConfigError(f"{name}: {where}: {first['msg']}") from None
+
+
 @dataclass(frozen=True)
 class UserBatch:
     """Users to score: known users (dense index ≥ 0) or ad-hoc ones (index -1) with a history.
@@ -168,16 +185,7 @@ class Recommender(ABC):
     uses_text: ClassVar[bool] = False
 
     def __init__(self, config: ModelConfig | dict[str, Any] | None = None, **params: Any) -> None:
-        try:
-            if isinstance(config, ModelConfig):
-                merged = {**config.model_dump(), **params}
-            else:
-                merged = {**(config or {}), **params}
-            self.config = self.config_class(**merged)
-        except ValidationError as e:
-            first = e.errors()[0]
-            where = ".".join(map(str, first["loc"])) or "config"
-            raise ConfigError(f"{self.name}: {where}: {first['msg']}") from None
+        self.config = make_config(self.name, self.config_class, config, params)
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self.config.model_dump().items())

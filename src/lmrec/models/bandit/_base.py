@@ -22,11 +22,10 @@ from pathlib import Path
 from typing import Any, ClassVar, Self
 
 import numpy as np
-from pydantic import ValidationError
 
 from lmrec._io import atomic_dir, load_arrays, save_arrays, verify_dir, write_json
-from lmrec.errors import ArtifactError, ConfigError, ModelError, NotFittedError
-from lmrec.models._base import CONFIG_FILE, STATE_FILE, ModelConfig
+from lmrec.errors import ArtifactError, ModelError, NotFittedError
+from lmrec.models._base import CONFIG_FILE, STATE_FILE, ModelConfig, make_config
 
 
 @dataclass(frozen=True)
@@ -134,13 +133,7 @@ class Policy(ABC):
     contextual: ClassVar[bool] = False
 
     def __init__(self, config: ModelConfig | dict[str, Any] | None = None, **params: Any) -> None:
-        try:
-            base = config.model_dump() if isinstance(config, ModelConfig) else (config or {})
-            self.config = self.config_class(**{**base, **params})
-        except ValidationError as e:
-            first = e.errors()[0]
-            where = ".".join(map(str, first["loc"])) or "config"
-            raise ConfigError(f"{self.name}: {where}: {first['msg']}") from None
+        self.config = make_config(self.name, self.config_class, config, params)
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self.config.model_dump().items())

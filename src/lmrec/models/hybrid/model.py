@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any, ClassVar
 
 import numpy as np
@@ -14,6 +13,7 @@ from tqdm.auto import tqdm
 from lmrec.data import Dataset
 from lmrec.errors import ModelError
 from lmrec.models._base import UserBatch
+from lmrec.models._train import EarlyStopping, seeded
 from lmrec.models._valid import valid_ndcg
 from lmrec.models.content._text import TextConfig, TextRecommender
 
@@ -69,10 +69,7 @@ class Hybrid(TextRecommender):
         import torch
 
         c = self.config
-        if c.threads:
-            torch.set_num_threads(c.threads)
-        torch.manual_seed(c.seed)
-        rng = np.random.default_rng(c.seed)
+        rng = seeded(c.seed, c.threads)
         net = self._net(self.n_items, self.item_vecs_.shape[1])
         text = torch.from_numpy(self.item_vecs_)
         warm_np = (self.popularity_ > 0).astype(np.float32)
@@ -84,7 +81,7 @@ class Hybrid(TextRecommender):
         users = np.flatnonzero(np.diff(self.train_.indptr) > 0)
         opt = torch.optim.AdamW(net.parameters(), lr=c.lr, weight_decay=c.weight_decay)
         zero_q = torch.zeros(1, c.dim)
-        best, best_state, stale = -1.0, None, 0
+        stopping = EarlyStopping(c.patience)
         self.history_: list[dict[str, float]] = []
         bar = tqdm(range(c.epochs), desc=self.name, disable=not c.progress)
         for epoch in bar:
@@ -105,16 +102,12 @@ class Hybrid(TextRecommender):
             self.net_ = net
             if valid is not None and valid.n_events:
                 record["valid_ndcg@10"] = metric = self._valid_ndcg(valid)
-                if metric > best:
-                    best, best_state, stale = metric, copy.deepcopy(net.state_dict()), 0
-                else:
-                    stale += 1
+                stopping.step(metric, net)
             self.history_.append(record)
             bar.set_postfix({k: round(v, 4) for k, v in record.items() if k != "epoch"})
-            if stale >= c.patience:
+            if stopping.stop:
                 break
-        if best_state is not None:
-            net.load_state_dict(best_state)
+        stopping.restore(net)
         net.eval()
         self.net_ = net
         self._cache_items()

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import copy
 import time
 from typing import Any, ClassVar, Literal
 
@@ -14,6 +13,7 @@ from tqdm.auto import tqdm
 from lmrec.data import Dataset
 from lmrec.errors import ModelError
 from lmrec.models._base import UserBatch
+from lmrec.models._train import EarlyStopping, seeded
 from lmrec.models._valid import valid_ndcg
 from lmrec.models.content._text import TextConfig, TextRecommender
 
@@ -119,10 +119,7 @@ class SASRec(TextRecommender):
         import torch
 
         c = self.config
-        if c.threads:
-            torch.set_num_threads(c.threads)
-        torch.manual_seed(c.seed)
-        rng = np.random.default_rng(c.seed)
+        rng = seeded(c.seed, c.threads)
         self.seqs_ = train.sequences()
         net = self._training_net()
         self.net_ = net
@@ -134,7 +131,7 @@ class SASRec(TextRecommender):
         windows = _right_align([self.seqs_[u] for u in users], c.max_len + 1)
         trainable = [p for p in net.parameters() if p.requires_grad]
         opt = torch.optim.AdamW(trainable, lr=c.lr, weight_decay=c.weight_decay)
-        best, best_state, stale = -1.0, None, 0
+        stopping = EarlyStopping(c.patience)
         self.history_: list[dict[str, float]] = []
         bar = tqdm(range(c.epochs), desc=self.name, disable=not c.progress)
         started = time.perf_counter()
@@ -162,18 +159,14 @@ class SASRec(TextRecommender):
                     self.batch, self._score, valid, self.popularity_, 10, c.valid_users, c.seed
                 )
                 record["valid_ndcg@10"] = metric
-                if metric > best:
-                    best, best_state, stale = metric, copy.deepcopy(net.state_dict()), 0
-                else:
-                    stale += 1
+                stopping.step(metric, net)
             self.history_.append(record)
             bar.set_postfix({k: round(v, 4) for k, v in record.items() if k != "epoch"})
-            if stale >= c.patience:
+            if stopping.stop:
                 break
             if c.time_budget_s is not None and time.perf_counter() - started > c.time_budget_s:
                 break
-        if best_state is not None:
-            net.load_state_dict(best_state)
+        stopping.restore(net)
         if valid is not None and valid.n_events:
             self.seqs_ = train.union(valid).sequences()  # later scoring reads the whole history
         self._cache_items()
