@@ -1,131 +1,303 @@
 # SPDX-License-Identifier: MIT
-"""Sequential models on ml-1m, leave-last-out, full ranking; writes bench/results/sequential-ml1m.*
+"""Multi-scenario pretraining and adaptation to a held-out scenario; writes
+bench/results/transfer-<target>.{json,md} and docs/img/transfer-<target>.png
 
-Protocol: every rating is an interaction; per user, events in time order (ties keep file
-order); the last event is test, the one before validation; full ranking over all 3,706 items
-with the user's earlier items excluded; NDCG@10 and HR@10 with bootstrap 95% CIs. The model is
-early-stopped on validation NDCG@10 (2,000 sampled users) and scored with the training and
-validation history. Anchors (same protocol, published): SASRec 0.160 / 0.285 and HSTU-large
-0.189 / 0.329 (NDCG@10 / HR@10, generative-recommenders README), RecBole SASRec 0.129 / 0.247;
-EASE measured here 0.050.
+Protocol: a text-only SASRec (items = adaptor of their MiniLM text embedding) is pretrained on
+the mixture of the other scenarios (ml-1m, amazon-games, lastfm-hetrec-2k and
+amazon-scientific minus the target; binarised; each user's sequence stays in its scenario;
+last event per user held out for early stopping; sampled softmax with negatives from the
+user's scenario). The target's provided leave-one-out split is then used: a random fraction
+of the target's users (5/10/25/50/100%) trains each adaptation strategy, early-stopped on
+those users' validation events; every target user is tested on the last event, scored from
+their whole train + valid history, full ranking over the target catalogue with history items
+excluded. Means over seeds with 95% t-intervals (across seeds). Zero-shot = the pretrained
+model on the target catalogue with no target training.
 
-Usage: python bench/transfer.py [--variants ids text] [--epochs N] [--budget-min M]
-(the multi-scenario transfer part of this benchmark is not written yet)
+Usage: python bench/transfer.py --target scientific [--fractions 0.05 ...] [--seeds 0 1 2]
+       [--strategies scratch full ...] [--pretrain-min M] [--fresh-base]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import resource
 import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 import lmrec
+from lmrec.data.combine import combine
 from lmrec.evaluate.report import environment
 
 RESULTS = Path(__file__).parent / "results"
+WORK = Path(__file__).parent / "_work" / "transfer"
+IMG = Path(__file__).parent.parent / "docs" / "img"
+DATA = {
+    "ml-1m": "ml-1m",
+    "games": "amazon-games",
+    "lastfm": "lastfm-hetrec-2k",
+    "scientific": "amazon-scientific",
+}
+# published Recall@10 / NDCG@10 on the target, full ranking, leave-one-out
 ANCHORS = {
-    "SASRec (generative-recommenders README)": [0.160, 0.285],
-    "HSTU-large (generative-recommenders README)": [0.189, 0.329],
-    "SASRec (RecBole)": [0.129, 0.247],
+    "scientific": {
+        "UniSRec (RecFormer paper, Table 3)": [0.1255, 0.0862],
+        "SASRec (RecFormer paper, Table 3)": [0.1305, 0.0797],
+    },
 }
-VARIANTS = {
-    "sasrec-ids": {"use_ids": True, "use_text": False},
-    "sasrec-text": {"use_ids": False, "use_text": True, "encoder": "minilm"},
-    "sasrec-ids+text": {"use_ids": True, "use_text": True, "encoder": "minilm"},
+ARCH = {
+    "dim": 64,
+    "layers": 2,
+    "heads": 2,
+    "max_len": 50,
+    "dropout": 0.2,
+    "use_ids": False,
+    "use_text": True,
+    "encoder": "minilm",
 }
+STRATEGIES = {
+    "scratch": {"strategy": "scratch"},
+    "full": {"strategy": "full"},
+    "freeze": {"strategy": "freeze"},
+    "adapter": {"strategy": "adapter", "adapter_dim": 32},
+    "lora": {"strategy": "lora", "lora_r": 8, "lora_alpha": 16},
+}
+TRAIN = {"batch_size": 64, "lr": 1e-3, "patience": 5, "threads": 2, "valid_users": 2000}
+
+
+def pretrain(target: str, minutes: float, fresh: bool) -> tuple[Path, dict[str, Any]]:
+    """The base model pretrained on every scenario but ``target`` (reused when saved)."""
+    folder = WORK / f"base-without-{target}"
+    info_file = folder.with_suffix(".json")
+    if folder.exists() and info_file.exists() and not fresh:
+        return folder, json.loads(info_file.read_text())
+    sources = [k for k in DATA if k != target]
+    mix = combine([lmrec.datasets.load(DATA[k]).binarize() for k in sources], name="mixture")
+    split = lmrec.split.leave_last_out(mix, n_test=1, n_valid=0)
+    params = {
+        **ARCH,
+        **TRAIN,
+        "batch_size": 128,
+        "loss": "sampled",
+        "negatives": 512,
+        "epochs": 200,
+        "time_budget_s": minutes * 60,
+        "progress": True,
+    }
+    t0 = time.perf_counter()
+    base = lmrec.models.create("sasrec", **params).fit(split.train, split.test)
+    fit_s = time.perf_counter() - t0
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    base.save(folder)
+    epochs = len(base.history_)
+    info = {
+        "sources": [DATA[k] for k in sources],
+        "users": mix.n_users,
+        "items": mix.n_items,
+        "events": mix.n_events,
+        "params": params,
+        "fit_s": round(fit_s, 1),
+        "epochs_run": epochs,
+        "epoch_s": round(fit_s / max(epochs, 1), 1),
+        "best_valid_ndcg@10": round(max(r["valid_ndcg@10"] for r in base.history_), 5),
+        "parameters": sum(p.numel() for p in base.net_.parameters()),
+    }
+    info_file.write_text(json.dumps(info, indent=2) + "\n")
+    return folder, info
+
+
+def sample_users(train: lmrec.data.Dataset, fraction: float, seed: int) -> np.ndarray:
+    """A seeded random ``fraction`` of the users with training events."""
+    users = np.flatnonzero(train.user_event_counts > 0)
+    n = max(1, math.ceil(fraction * len(users)))
+    return np.sort(np.random.default_rng(seed).choice(users, n, replace=False))
+
+
+def run(
+    base: Path, strategy: str, parts: tuple[Any, Any, Any], users: np.ndarray | None, seed: int
+) -> dict[str, Any]:
+    """Fit one strategy on the chosen users' events, test on every user."""
+    train, valid, test = parts
+    history = train.union(valid)
+    if users is not None:
+        train = train.subset(np.isin(train.user_index, users))
+        valid = valid.subset(np.isin(valid.user_index, users))
+    epochs = 0 if strategy == "zero-shot" else 200
+    adapt = STRATEGIES.get(strategy, {"strategy": "full"})
+    model = lmrec.models.create(
+        "sasrec_adapted", base=str(base), adapt=adapt, epochs=epochs, seed=seed, **TRAIN
+    )
+    t0 = time.perf_counter()
+    model.fit(train, valid)
+    fit_s = time.perf_counter() - t0
+    model.set_histories(history)
+    res = lmrec.evaluate(model, test, train=history, k=10, progress=False)
+    n_epochs = len(model.history_)
+    return {
+        "ndcg@10": res["ndcg@10"],
+        "recall@10": res["recall@10"],
+        "fit_s": round(fit_s, 2),
+        "epochs_run": n_epochs,
+        "epoch_s": round(fit_s / max(n_epochs, 1), 3),
+        "trainable": model.trainable_["trainable"],
+        "total": model.trainable_["total"],
+        "adapter_bytes": model.adapter_bytes(),
+    }
+
+
+def summarise(values: list[float]) -> dict[str, Any]:
+    """Mean and a 95% t-interval across seeds."""
+    from scipy import stats
+
+    a = np.asarray(values, float)
+    half = 0.0
+    if len(a) > 1:
+        half = float(stats.t.ppf(0.975, len(a) - 1) * a.std(ddof=1) / math.sqrt(len(a)))
+    return {
+        "mean": round(float(a.mean()), 5),
+        "ci95": [round(a.mean() - half, 5), round(a.mean() + half, 5)],
+        "runs": [round(float(v), 5) for v in a],
+    }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--variants", nargs="*", default=["sasrec-ids", "sasrec-text"])
-    ap.add_argument("--epochs", type=int, default=200)
-    ap.add_argument("--budget-min", type=float, default=40.0, help="training budget per model")
+    ap.add_argument("--target", choices=["scientific", "games"], default="scientific")
+    ap.add_argument("--fractions", type=float, nargs="*", default=[0.05, 0.1, 0.25, 0.5, 1.0])
+    ap.add_argument("--seeds", type=int, nargs="*", default=[0, 1, 2])
+    ap.add_argument("--strategies", nargs="*", default=list(STRATEGIES))
+    ap.add_argument("--pretrain-min", type=float, default=20.0)
+    ap.add_argument("--fresh-base", action="store_true", help="pretrain again even if saved")
+    ap.add_argument("--threads", type=int, default=2, help="torch threads")
     args = ap.parse_args()
-    ds = lmrec.datasets.load("ml-1m").binarize()
-    split = lmrec.split.leave_last_out(ds, n_test=1, n_valid=1)
-    history = split.train.union(split.valid)
-    base = {
-        "dim": 64,
-        "layers": 2,
-        "heads": 1,
-        "max_len": 200,
-        "dropout": 0.2,
-        "batch_size": 128,
-        "lr": 1e-3,
-        "epochs": args.epochs,
-        "patience": 10,
-        "threads": 2,
-        "progress": True,
-        "time_budget_s": args.budget_min * 60,
-    }
-    rows: dict[str, Any] = {}
-    ease = lmrec.models.create("ease", lam=500).fit(split.train)
-    res = lmrec.evaluate(ease, split.test, train=history, k=10, progress=False)
-    rows["ease (λ=500)"] = {
-        "ndcg@10": round(res["ndcg@10"], 5),
-        "hr@10": round(res["hit_rate@10"], 5),
-    }
-    for label in args.variants:
-        params = {**base, **VARIANTS[label]}
-        t0 = time.perf_counter()
-        model = lmrec.models.create("sasrec", **params).fit(split.train, split.valid)
-        fit_s = time.perf_counter() - t0
-        res = lmrec.evaluate(model, split.test, train=history, k=10, progress=False)
-        row: dict[str, Any] = {"params": params}
-        for m, key in (("ndcg@10", "ndcg@10"), ("hit_rate@10", "hr@10")):
-            s = res.summary[m]
-            row[key] = round(s["mean"], 5)
-            row[f"{key}_ci95"] = [round(s["ci_low"], 5), round(s["ci_high"], 5)]
-        epochs = len(model.history_)
-        row.update(
-            fit_s=round(fit_s, 1),
-            epochs_run=epochs,
-            epoch_s=round(fit_s / max(epochs, 1), 1),
-            best_valid_ndcg=max(r.get("valid_ndcg@10", 0) for r in model.history_),
-            history=model.history_,
-        )
-        rows[label] = row
-        print(f"{label}: ndcg@10={row['ndcg@10']:.4f} hr@10={row['hr@10']:.4f} epochs={epochs}")
+    TRAIN["threads"] = args.threads
+    started = time.perf_counter()
+    base, base_info = pretrain(args.target, args.pretrain_min, args.fresh_base)
+    print(f"base: {base_info}", flush=True)
+    parts = lmrec.datasets.load_provided_split(DATA[args.target])
+    zero = run(base, "zero-shot", parts, None, 0)
+    print(f"zero-shot: {zero}", flush=True)
+    curve: dict[str, dict[str, Any]] = {}
+    for strategy in args.strategies:
+        curve[strategy] = {}
+        for fraction in args.fractions:
+            runs = []
+            for seed in args.seeds:
+                users = None if fraction >= 1 else sample_users(parts[0], fraction, seed)
+                runs.append(run(base, strategy, parts, users, seed))
+                print(f"{strategy} {fraction:.2f} seed {seed}: {runs[-1]}", flush=True)
+            curve[strategy][f"{fraction:g}"] = {
+                "ndcg@10": summarise([r["ndcg@10"] for r in runs]),
+                "recall@10": summarise([r["recall@10"] for r in runs]),
+                "fit_s": round(float(np.mean([r["fit_s"] for r in runs])), 1),
+                "epochs_run": [r["epochs_run"] for r in runs],
+                "epoch_s": round(float(np.mean([r["epoch_s"] for r in runs])), 3),
+                "trainable": runs[0]["trainable"],
+                "total": runs[0]["total"],
+                "adapter_bytes": runs[0]["adapter_bytes"],
+            }
     env = environment()
     out = {
-        "dataset": "ml-1m",
-        "split": "leave_last_out",
-        "protocol": __doc__.split("\n\n")[1],
+        "target": DATA[args.target],
+        "split": "provided leave-one-out (train / valid / test)",
+        "protocol": " ".join(__doc__.split("\n\n")[1].split()),
         "date": env["date"][:10],
         "machine": f"{env['platform']}, {env['cpus']} CPUs",
-        "anchors_ndcg@10_hr@10": ANCHORS,
-        "models": rows,
+        "base": base_info,
+        "anchors_recall@10_ndcg@10": ANCHORS.get(args.target, {}),
+        "zero_shot": zero,
+        "curve": curve,
+        "total_s": round(time.perf_counter() - started, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "sequential-ml1m.json").write_text(json.dumps(out, indent=2) + "\n")
+    name = f"transfer-{args.target}"
+    (RESULTS / f"{name}.json").write_text(json.dumps(out, indent=2) + "\n")
+    (RESULTS / f"{name}.md").write_text(markdown(out))
+    plot(out, IMG / f"{name}.png")
+    print(markdown(out))
+
+
+def markdown(out: dict[str, Any]) -> str:
+    """The result tables: every strategy at 100%, then the learning curve."""
+    z = out["zero_shot"]
     lines = [
-        f"# Sequential models on ml-1m, leave-last-out ({out['date']})",
+        f"# Transfer to {out['target']} ({out['date']})",
         "",
-        out["protocol"].replace("\n", " "),
+        out["protocol"],
         "",
-        f"Machine: {out['machine']}.",
+        f"Machine: {out['machine']}. Base: pretrained on {', '.join(out['base']['sources'])} "
+        f"({out['base']['users']:,} users, {out['base']['items']:,} items), "
+        f"{out['base']['epochs_run']} epochs × {out['base']['epoch_s']} s, best validation "
+        f"NDCG@10 {out['base']['best_valid_ndcg@10']}. Whole run {out['total_s'] / 60:.1f} min, "
+        f"peak RSS {out['peak_rss_mb']:.0f} MB.",
         "",
-        "| model | NDCG@10 [95% CI] | HR@10 [95% CI] | epochs | s/epoch |",
-        "|---|---|---|---|---|",
+        "| strategy | Recall@10 [95% CI] | NDCG@10 [95% CI] | trainable / total params "
+        "| adapter KB | s/epoch | epochs |",
+        "|---|---|---|---|---|---|---|",
+        f"| zero-shot | {z['recall@10']:.4f} | {z['ndcg@10']:.4f} | 0 / {z['total']:,} | – | – "
+        "| 0 |",
     ]
-    for label, r in rows.items():
-        if "ndcg@10_ci95" in r:
-            n, h = r["ndcg@10_ci95"], r["hr@10_ci95"]
-            lines.append(
-                f"| {label} | {r['ndcg@10']:.4f} [{n[0]:.4f}, {n[1]:.4f}] "
-                f"| {r['hr@10']:.4f} [{h[0]:.4f}, {h[1]:.4f}] "
-                f"| {r['epochs_run']} | {r['epoch_s']} |"
-            )
-        else:
-            lines.append(f"| {label} | {r['ndcg@10']:.4f} | {r['hr@10']:.4f} | – | – |")
-    for name, (n, h) in ANCHORS.items():
-        lines.append(f"| anchor: {name} | {n:.3f} | {h:.3f} | – | – |")
-    (RESULTS / "sequential-ml1m.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    for strategy, points in out["curve"].items():
+        p = points.get("1")
+        if p is None:
+            continue
+        r, n = p["recall@10"], p["ndcg@10"]
+        lines.append(
+            f"| {strategy} | {r['mean']:.4f} [{r['ci95'][0]:.4f}, {r['ci95'][1]:.4f}] "
+            f"| {n['mean']:.4f} [{n['ci95'][0]:.4f}, {n['ci95'][1]:.4f}] "
+            f"| {p['trainable']:,} / {p['total']:,} | {p['adapter_bytes'] / 1024:.0f} "
+            f"| {p['epoch_s']} | {', '.join(map(str, p['epochs_run']))} |"
+        )
+    for name, (rec, ndcg) in out["anchors_recall@10_ndcg@10"].items():
+        lines.append(f"| anchor: {name} | {rec:.4f} | {ndcg:.4f} | – | – | – | – |")
+    fractions = sorted({f for pts in out["curve"].values() for f in pts}, key=float)
+    lines += [
+        "",
+        "Learning curve: NDCG@10 mean [95% CI across seeds] by fraction of target training users.",
+        "",
+        "| strategy | " + " | ".join(f"{float(f):.0%}" for f in fractions) + " |",
+        "|---|" + "---|" * len(fractions),
+    ]
+    for strategy, points in out["curve"].items():
+        cells = []
+        for f in fractions:
+            n = points.get(f, {}).get("ndcg@10")
+            cells.append(f"{n['mean']:.4f} [{n['ci95'][0]:.4f}, {n['ci95'][1]:.4f}]" if n else "–")
+        lines.append(f"| {strategy} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def plot(out: dict[str, Any], path: Path) -> None:
+    """NDCG@10 against the fraction of target users, one line (with CI band) per strategy."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for strategy, points in out["curve"].items():
+        fs = sorted(points, key=float)
+        x = [float(f) for f in fs]
+        mean = [points[f]["ndcg@10"]["mean"] for f in fs]
+        lo = [points[f]["ndcg@10"]["ci95"][0] for f in fs]
+        hi = [points[f]["ndcg@10"]["ci95"][1] for f in fs]
+        ax.plot(x, mean, marker="o", label=strategy)
+        ax.fill_between(x, lo, hi, alpha=0.15)
+    ax.axhline(out["zero_shot"]["ndcg@10"], color="grey", ls="--", label="zero-shot")
+    ax.set_xscale("log")
+    ax.set_xlabel("fraction of target training users")
+    ax.set_ylabel("test NDCG@10")
+    ax.set_title(f"Transfer to {out['target']}")
+    ax.legend(fontsize=8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 if __name__ == "__main__":

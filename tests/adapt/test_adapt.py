@@ -91,7 +91,7 @@ def test_zero_shot_and_transfer_beat_scratch_with_little_data(base_dir: Path, ta
     base = lmrec.models.load(base_dir)
     # the base scores the target catalogue zero-shot: same texts, new item ids
     zero = lmrec.models.create(
-        "sasrec_adapted", base=str(base_dir), adapt={"strategy": "lora"}, epochs=1, lr=1e-9
+        "sasrec_adapted", base=str(base_dir), adapt={"strategy": "lora"}, epochs=0
     ).fit(history)
     assert base.config.use_text
     hits = {}
@@ -162,3 +162,29 @@ def test_scenario_registry_swaps_adapters_over_one_base(base_dir: Path, target, 
     blob.write_bytes(bytes(data))
     with pytest.raises(ArtifactError, match="SHA-256"):
         ScenarioRegistry(tmp_path / "scenarios").get("music")
+
+
+def test_mixture_base_uses_scenarios_and_transfers(target, tmp_path) -> None:
+    """A base pretrained on a combine()-d mixture batches and samples negatives per scenario,
+    feeds a scenario vector, and its adapted models get one vector for the target."""
+    from lmrec.data.combine import combine
+
+    mix = combine([walks("a", 60, seed=0), walks("c", 60, seed=2)])
+    params = {**ARCH, "use_ids": False, "use_text": True, "encoder": "hashing"}
+    base = lmrec.models.create("sasrec", **params, epochs=30, loss="sampled", negatives=8)
+    base.fit(mix)
+    assert base.scenario_input_ and base.scenario_names_ == ["a", "c"]
+    assert base.net_.scenario.weight.shape[0] == 2
+    assert np.abs(base.net_.scenario.weight.detach().numpy()).sum() > 0  # it was trained
+    base.save(tmp_path / "base")
+    again = lmrec.models.load(tmp_path / "base")
+    users = np.arange(0, 120, 7)
+    np.testing.assert_allclose(again.score(users), base.score(users), rtol=1e-5, atol=1e-5)
+    zero = lmrec.models.create(
+        "sasrec_adapted", base=str(tmp_path / "base"), adapt={"strategy": "full"}, epochs=0
+    ).fit(target.train)
+    assert zero.scenario_input_ and zero.net_.scenario.weight.shape[0] == 1
+    mean = base.net_.scenario.weight.detach().mean(0).numpy()
+    np.testing.assert_allclose(zero.net_.scenario.weight.detach().numpy()[0], mean, rtol=1e-6)
+    hit = lmrec.evaluate(zero, target.test, train=target.train, k=1)["hit_rate@1"]
+    assert hit >= 0.8  # the walk transfers zero-shot through the shared item texts

@@ -46,14 +46,15 @@ class TestSASRecText(TextRecommenderTests):
         assert (heist[new] - heist[:-1].mean()) > (space[new] - space[:-1].mean())
 
 
-def successor_data(n_items: int = 30, n_users: int = 120, seed: int = 0) -> Dataset:
-    """Each user walks i, i+1, i+2, … (mod n_items) from a random start: next = previous + 1."""
+def successor_data(n_items: int = 30, n_users: int = 120, seed: int = 0, step: int = 1) -> Dataset:
+    """Each user walks i, i+1, i+2, … (mod n_items) from a random start: next = previous + 1
+    (previous + ``step`` in general)."""
     rng = np.random.default_rng(seed)
     rows = []
     for u in range(n_users):
         start = int(rng.integers(n_items))
         for t in range(int(rng.integers(6, 11))):
-            rows.append((u, (start + t) % n_items, t))
+            rows.append((u, (start + step * t) % n_items, t))
     df = pd.DataFrame(rows, columns=["user", "item", "t"])
     items = pd.DataFrame({"item": range(n_items), "text": [f"step {i}" for i in range(n_items)]})
     return Dataset.from_events(df, timestamp="t", items=items, item_text="text", name="succ")
@@ -101,3 +102,18 @@ def test_ids_only_model_refuses_new_items() -> None:
 def test_needs_ids_or_text() -> None:
     with pytest.raises(ModelError, match="both be false"):
         lmrec.models.create("sasrec", use_ids=False).fit(successor_data())
+
+
+def test_set_histories_scores_users_trained_without() -> None:
+    """A model trained on some users scores others from histories given afterwards (walking
+    downwards, so histories read in item-index order point the wrong way)."""
+    split = lmrec.split.leave_last_out(successor_data(seed=3, step=-1), n_test=1, n_valid=0)
+    user_of = lambda ds: ds.external_events()["user"].astype(int).to_numpy()  # noqa: E731
+    model = lmrec.models.create("sasrec", **FAST).fit(split.train.subset(user_of(split.train) < 60))
+    late = split.test.subset(user_of(split.test) >= 60)
+    before = lmrec.evaluate(model, late, train=split.train, k=1)["hit_rate@1"]
+    model.set_histories(split.train)
+    after = lmrec.evaluate(model, late, train=split.train, k=1)["hit_rate@1"]
+    assert after >= 0.8 and before < 0.3
+    with pytest.raises(ModelError, match="training id maps"):
+        model.set_histories(successor_data(n_users=5))

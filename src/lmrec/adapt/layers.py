@@ -34,8 +34,10 @@ class AdaptedItems(nn.Module):
         self.inner = inner
         self.adapter = BottleneckAdapter(dim, hidden)
 
-    def forward(self, text: torch.Tensor | None, warm: torch.Tensor) -> torch.Tensor:
-        return self.adapter(self.inner(text, warm))
+    def forward(
+        self, text: torch.Tensor | None, warm: torch.Tensor, index: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        return self.adapter(self.inner(text, warm, index))
 
 
 def apply(net: Any, cfg: AdaptConfig) -> Any:

@@ -72,12 +72,23 @@ class AdaptedSASRec(SASRec):
     def _base(self) -> SASRec:
         return _load_base(str(Path(self.config.base).resolve()), _digest(self.config.base))
 
-    def _training_net(self) -> Any:
+    def _scenario_input(self, names: list[str]) -> bool:
+        """The target is one scenario; it gets a scenario vector when the base used them."""
+        return self.config.adapt.strategy != "scratch" and bool(self._base().scenario_input_)
+
+    def _starting_net(self) -> Any:
+        """The base's network on this catalogue (a fresh one for ``scratch``), before
+        :func:`apply`. A multi-scenario base's scenario vectors are averaged into the
+        target's, which trains with the strategies that train the input layer."""
         net = self._net(self.n_items)
         if self.config.adapt.strategy != "scratch":
-            state = self._base().net_.state_dict()
+            state = dict(self._base().net_.state_dict())
+            state["scenario.weight"] = state["scenario.weight"].mean(0, keepdim=True)
             net.load_state_dict(state)
-        net = apply(net, self.config.adapt)
+        return net
+
+    def _training_net(self) -> Any:
+        net = apply(self._starting_net(), self.config.adapt)
         self.trainable_ = count_parameters(net)
         return net
 
@@ -115,11 +126,8 @@ class AdaptedSASRec(SASRec):
             raise ArtifactError(
                 f"{self.config.base}: base weights differ from those the adapter was trained on"
             )
-        self.seqs_ = np.split(state["seq_items"], np.cumsum(state["seq_lengths"])[:-1])
-        net = self._net(self.n_items)
-        if self.config.adapt.strategy != "scratch":
-            net.load_state_dict(self._base().net_.state_dict())
-        net = apply(net, self.config.adapt)
+        self._set_sequences(state)
+        net = apply(self._starting_net(), self.config.adapt)
         trained = {k: torch.from_numpy(v) for k, v in self.trained_weights_.items()}
         missing, unexpected = net.load_state_dict(trained, strict=False)
         frozen = {n for n, p in net.named_parameters() if not p.requires_grad}

@@ -23,17 +23,23 @@ class ItemEncoder(nn.Module):
             else None
         )
 
-    def forward(self, text: torch.Tensor | None, warm: torch.Tensor) -> torch.Tensor:
-        """``[n_items, dim]`` representations of every item."""
+    def forward(
+        self, text: torch.Tensor | None, warm: torch.Tensor, index: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """``[n_items, dim]`` representations of every item, or of the items in ``index``."""
         parts = []
+        if index is not None:
+            text = text[index] if text is not None else None
+            warm = warm[index]
         if self.adaptor is not None and text is not None:
             parts.append(self.adaptor(text))
         if self.id_emb is not None:
             ids = self.id_emb.weight
-            n = len(warm)
+            n = len(warm) if index is None else int(index.max()) + 1
             if n > len(ids):
                 ids = torch.cat([ids, ids.new_zeros(n - len(ids), ids.shape[1])])
-            parts.append(ids[:n] * warm[:, None])
+            ids = ids[:n] if index is None else ids[index]
+            parts.append(ids * warm[:, None])
         return torch.stack(parts).sum(0)
 
 

@@ -32,7 +32,9 @@ class SASRecConfig(TextConfig):
         "ce", description="full softmax over the catalogue, or sampled softmax"
     )
     negatives: int = Field(256, ge=1, description="shared negatives per batch (sampled loss)")
-    epochs: int = Field(50, ge=1)
+    epochs: int = Field(
+        50, ge=0, description="0 keeps the starting network (zero-shot for adapted models)"
+    )
     batch_size: int = Field(64, ge=1)
     lr: float = Field(1e-3, gt=0)
     weight_decay: float = Field(0.0, ge=0)
@@ -40,6 +42,11 @@ class SASRecConfig(TextConfig):
     valid_users: int | None = Field(2000, ge=1, description="users sampled for validation")
     time_budget_s: float | None = Field(
         None, gt=0, description="stop after the epoch that exceeds this many seconds of training"
+    )
+    scenarios: bool = Field(
+        True,
+        description="on a combine()-d mixture, batch users and sample negatives within each "
+        "scenario and add a learned scenario embedding to the input",
     )
     seed: int = 0
     threads: int | None = Field(None, ge=1)
@@ -54,6 +61,33 @@ def _right_align(seqs: list[np.ndarray], length: int) -> np.ndarray:
         if len(s):
             out[row, -len(s) :] = s
     return out
+
+
+def _length_batches(
+    lengths: np.ndarray, size: int, rng: np.random.Generator, groups: np.ndarray
+) -> list[np.ndarray]:
+    """Batches of rows of one group with similar sequence length (so little padding is
+    computed), in random order; rows of equal length are shuffled among themselves."""
+    batches = []
+    for g in np.unique(groups):
+        rows = np.flatnonzero(groups == g)
+        order = rows[np.lexsort((rng.random(len(rows)), lengths[rows]))]
+        batches += [order[i : i + size] for i in range(0, len(order), size)]
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def scenario_groups(ds: Dataset) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Scenario index of each user and item of a :func:`~lmrec.data.combine`-d mixture, and the
+    scenario names (one scenario, index 0, for any other data set)."""
+    feats = ds.item_features
+    if feats is None or "scenario" not in feats.columns:
+        return np.zeros(ds.n_users, np.int64), np.zeros(ds.n_items, np.int64), [ds.scenario]
+    from lmrec.data.combine import scenario_of_users
+
+    item_names = feats["scenario"].astype(str).to_numpy()
+    names = sorted(set(item_names))
+    users = np.searchsorted(names, scenario_of_users(ds))
+    return users.astype(np.int64), np.searchsorted(names, item_names).astype(np.int64), names
 
 
 class SASRec(TextRecommender):
@@ -95,7 +129,7 @@ class SASRec(TextRecommender):
         self.index_ = None
         self._fit_text(train, valid)
 
-    def _net(self, n_items: int) -> Any:
+    def _net(self, n_items: int, n_scenarios: int = 1) -> Any:
         from lmrec.models.sequential._net import CausalTransformer
 
         c = self.config
@@ -109,11 +143,17 @@ class SASRec(TextRecommender):
             c.dropout,
             c.use_ids,
             c.use_text,
+            n_scenarios,
         )
 
     def _training_net(self) -> Any:
         """The network training starts from (fresh here; adapted models start from a base)."""
-        return self._net(self.n_items)
+        n = len(self.scenario_names_) if self.scenario_input_ else 1
+        return self._net(self.n_items, n)
+
+    def _scenario_input(self, names: list[str]) -> bool:
+        """Whether the scenario embedding is added to the input (only for mixtures)."""
+        return self.config.scenarios and len(names) > 1
 
     def _fit_text(self, train: Dataset, valid: Dataset | None) -> None:
         import torch
@@ -121,6 +161,12 @@ class SASRec(TextRecommender):
         c = self.config
         rng = seeded(c.seed, c.threads)
         self.seqs_ = train.sequences()
+        user_group, item_group, self.scenario_names_ = scenario_groups(train)
+        self.scenario_input_ = self._scenario_input(self.scenario_names_)
+        if not c.scenarios:
+            user_group, item_group = np.zeros_like(user_group), np.zeros_like(item_group)
+        self.user_scenario_ = user_group if self.scenario_input_ else np.zeros_like(user_group)
+        pools = [np.flatnonzero(item_group == g) for g in range(int(item_group.max()) + 1)]
         net = self._training_net()
         self.net_ = net
         text = torch.from_numpy(self.item_vecs_) if c.use_text else None
@@ -129,6 +175,7 @@ class SASRec(TextRecommender):
         if not len(users):
             raise ModelError("sasrec: no user has two or more training events")
         windows = _right_align([self.seqs_[u] for u in users], c.max_len + 1)
+        lengths = np.array([len(self.seqs_[u]) for u in users])
         trainable = [p for p in net.parameters() if p.requires_grad]
         opt = torch.optim.AdamW(trainable, lr=c.lr, weight_decay=c.weight_decay)
         stopping = EarlyStopping(c.patience)
@@ -138,15 +185,27 @@ class SASRec(TextRecommender):
         for epoch in bar:
             net.train()
             total, count = 0.0, 0
-            order = rng.permutation(len(users))
-            for start in range(0, len(users), c.batch_size):
-                chunk = windows[order[start : start + c.batch_size]]
+            for rows in _length_batches(lengths, c.batch_size, rng, user_group[users]):
+                chunk = windows[rows]
+                chunk = chunk[:, -min(int(lengths[rows].max()), c.max_len + 1) :]
+                neg = None
+                if c.loss == "sampled":  # only the batch's items and its negatives are encoded
+                    pool = pools[user_group[users[rows[0]]]]
+                    neg = pool[rng.integers(0, len(pool), c.negatives)]
+                    seen = chunk >= 0
+                    needed, inv = np.unique(np.concatenate([chunk[seen], neg]), return_inverse=True)
+                    chunk = np.full(chunk.shape, -1, np.int64)
+                    chunk[seen] = inv[: int(seen.sum())]
+                    neg = torch.from_numpy(inv[int(seen.sum()) :])
+                    reps = net.items(text, warm, torch.from_numpy(needed))
+                else:
+                    reps = net.items(text, warm)
                 x = torch.from_numpy(chunk[:, :-1])
                 y = torch.from_numpy(chunk[:, 1:])
-                reps = net.items(text, warm)
-                h = net.encode(x, reps)
+                scen = torch.from_numpy(self.user_scenario_[users[rows]])
+                h = net.encode(x, reps, scen if self.scenario_input_ else None)
                 mask = (y >= 0) & (x >= 0)
-                loss = self._loss(h[mask], y[mask], reps, rng)
+                loss = self._loss(h[mask], y[mask], reps, neg)
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
@@ -171,13 +230,13 @@ class SASRec(TextRecommender):
             self.seqs_ = train.union(valid).sequences()  # later scoring reads the whole history
         self._cache_items()
 
-    def _loss(self, h: Any, target: Any, reps: Any, rng: np.random.Generator) -> Any:
+    def _loss(self, h: Any, target: Any, reps: Any, neg: Any) -> Any:
+        """Full softmax over ``reps``, or sampled softmax against the ``neg`` rows."""
         import torch
         import torch.nn.functional as F
 
-        if self.config.loss == "ce":
+        if neg is None:
             return F.cross_entropy(h @ reps.T, target)
-        neg = torch.from_numpy(rng.integers(0, len(reps), self.config.negatives))
         pos = (h * reps[target]).sum(-1, keepdim=True)
         logits = torch.cat([pos, h @ reps[neg].T], dim=1)
         logits[:, 1:] = logits[:, 1:].masked_fill(neg[None, :] == target[:, None], -1e9)
@@ -215,12 +274,27 @@ class SASRec(TextRecommender):
         seqs = _right_align(self._sequences(batch), self.config.max_len)
         reps = torch.from_numpy(self.item_reps_)
         out = np.empty((len(batch), len(reps)), np.float32)
+        scen = np.where(batch.index >= 0, self.user_scenario_[np.maximum(batch.index, 0)], 0)
         with torch.no_grad():
             for start in range(0, len(seqs), 256):
                 x = torch.from_numpy(seqs[start : start + 256])
-                h = self.net_.encode(x, reps)[:, -1]
+                s = torch.from_numpy(scen[start : start + 256]) if self.scenario_input_ else None
+                h = self.net_.encode(x, reps, s)[:, -1]
                 out[start : start + 256] = (h @ reps.T).numpy()
         return out
+
+    def set_histories(self, ds: Dataset) -> SASRec:
+        """Score known users from ``ds``'s time-ordered events from now on (``ds`` shares the
+        training id maps): e.g. full histories of users a model was trained without, or fresh
+        events; returns the model."""
+        self._check_fitted()
+        if ds.n_users != self.n_users or ds.n_items != self.n_items:
+            raise ModelError(
+                f"{self.name}: histories have {ds.n_users} users × {ds.n_items} items, the model "
+                f"{self.n_users} × {self.n_items}; build them with the training id maps"
+            )
+        self.seqs_ = ds.sequences()
+        return self
 
     def item_vectors(self) -> np.ndarray:
         """Learned item representations, L2-normalised (for :meth:`similar_items`)."""
@@ -241,16 +315,27 @@ class SASRec(TextRecommender):
         weights = {f"net.{k}": v.detach().numpy() for k, v in self.net_.state_dict().items()}
         lengths = np.array([len(s) for s in self.seqs_], np.int64)
         flat = np.concatenate(self.seqs_) if self.seqs_ else np.empty(0, np.int64)
-        return {**super()._state(), **weights, "seq_items": flat, "seq_lengths": lengths}
+        scen = {
+            "user_scenario": self.user_scenario_,
+            "scenario_names": np.array(self.scenario_names_, dtype=str),
+            "scenario_input": np.array(self.scenario_input_),
+        }
+        return {**super()._state(), **weights, "seq_items": flat, "seq_lengths": lengths, **scen}
+
+    def _set_sequences(self, state: dict[str, Any]) -> None:
+        self.seqs_ = np.split(state["seq_items"], np.cumsum(state["seq_lengths"])[:-1])
+        self.user_scenario_ = np.asarray(state["user_scenario"], np.int64)
+        self.scenario_names_ = [str(n) for n in state["scenario_names"]]
+        self.scenario_input_ = bool(state["scenario_input"])
 
     def _set_state(self, state: dict[str, np.ndarray]) -> None:
         import torch
 
         super()._set_state(state)
-        self.seqs_ = np.split(state["seq_items"], np.cumsum(state["seq_lengths"])[:-1])
+        self._set_sequences(state)
         key = "net.items.id_emb.weight"
         n_trained = int(state[key].shape[0]) if key in state else self.n_items
-        self.net_ = self._net(n_trained)
+        self.net_ = self._net(n_trained, int(state["net.scenario.weight"].shape[0]))
         self.net_.load_state_dict(
             {k[4:]: torch.from_numpy(np.array(v)) for k, v in state.items() if k.startswith("net.")}
         )
