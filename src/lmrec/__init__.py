@@ -24,6 +24,7 @@ _LAZY = {
     "models": "lmrec.models",
     "evaluate": "lmrec.evaluate",
     "errors": "lmrec.errors",
+    "pipeline": "lmrec.pipeline",
 }
 
 

@@ -195,7 +195,7 @@ def _beyond(
 
 
 def _rating_metrics(model: Recommender, test: Dataset) -> dict[str, float]:
-    if not type(model).predicts_ratings or test.feedback != "explicit" or test.n_events == 0:
+    if not model.rates() or test.feedback != "explicit" or test.n_events == 0:
         return {}
     pred = model.predict(test.user_index, test.item_index)
     return {"rmse": rating.rmse(test.values, pred), "mae": rating.mae(test.values, pred)}
@@ -203,7 +203,7 @@ def _rating_metrics(model: Recommender, test: Dataset) -> dict[str, float]:
 
 def evaluate_ratings(model: Recommender, test: Dataset) -> dict[str, float]:
     """RMSE and MAE of a rating model's predictions on ``test`` events."""
-    if not type(model).predicts_ratings:
+    if not model.rates():
         raise ModelError(f"{model.name} does not predict ratings")
     return _rating_metrics(model, test)
 

@@ -34,6 +34,9 @@ _REGISTRY: dict[str, str] = {
     "hybrid": "lmrec.models.hybrid:Hybrid",
     "sasrec": "lmrec.models.sequential:SASRec",
     "sasrec_adapted": "lmrec.adapt:AdaptedSASRec",
+    "lm_ranker": "lmrec.models.ranker:LMRanker",
+    "pipeline": "lmrec.pipeline:Pipeline",
+    "distilled": "lmrec.models.distill:Distilled",
 }
 _ALIASES = {
     "pop": "popular",

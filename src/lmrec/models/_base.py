@@ -302,6 +302,15 @@ class Recommender(ABC):
             scores = scores[:, items]
         return scores
 
+    def rates(self) -> bool:
+        """Whether :meth:`predict` returns ratings (so rating metrics apply)."""
+        return type(self).predicts_ratings
+
+    def score_pairs(self, batch: UserBatch, rows: np.ndarray, items: np.ndarray) -> np.ndarray:
+        """Scores of (batch row, item index) pairs: how a second stage rescores candidates
+        (models that cannot afford full scoring override this)."""
+        return self.score(batch)[np.asarray(rows, np.int64), np.asarray(items, np.int64)]
+
     def reads_text(self) -> bool:
         """Whether user texts (queries, profiles) drive this model's scores."""
         return self.uses_text
