@@ -14,6 +14,7 @@ from tqdm.auto import tqdm
 from lmrec.data import Dataset
 from lmrec.errors import ModelError
 from lmrec.models._base import Recommender, UserBatch
+from lmrec.models._topk import mask_rows, topk
 from lmrec.models._train import seeded
 from lmrec.models.content._text import TextConfig, TextRecommender
 
@@ -94,14 +95,14 @@ class Distilled(TextRecommender):
         step = 16
         for s in tqdm(range(0, len(users), step), desc="teacher", disable=not c.progress):
             batch = teacher.batch(users[s : s + step])
-            recs = teacher.recommend(batch, k=n)
+            full = teacher.score(batch)  # a reranking teacher's top entries are its own scores
+            mask_rows(full, batch.history)
+            top, vals = topk(full, n)
             rand = rng.integers(0, self.n_items, (len(batch), c.n_random))
-            both = np.concatenate([recs.items, rand], axis=1)
-            rows = np.repeat(np.arange(len(batch)), both.shape[1])
-            items[s : s + step] = both
-            scores[s : s + step] = teacher.score_pairs(batch, rows, both.ravel()).reshape(
-                both.shape
-            )
+            rows = np.repeat(np.arange(len(batch)), c.n_random)
+            rand_scores = teacher.score_pairs(batch, rows, rand.ravel()).reshape(rand.shape)
+            items[s : s + step] = np.concatenate([top, rand], axis=1)
+            scores[s : s + step] = np.concatenate([vals, rand_scores], axis=1)
         if cache is not None:
             cache.parent.mkdir(parents=True, exist_ok=True)
             np.savez(cache, key=np.array(key), users=users, items=items, scores=scores)
@@ -126,43 +127,53 @@ class Distilled(TextRecommender):
                 f"distilled: teacher has {teacher.n_items} items, the data {self.n_items}"
             )
         self.rates_ = teacher.rates()
-        users, items, targets = self._teacher_targets(teacher, rng)
+        # its own generator, so a cached run trains exactly like the one that scored
+        users, items, targets = self._teacher_targets(teacher, np.random.default_rng([c.seed, 1]))
+        # soft targets where the teacher scored a user; hard labels for every user
+        target_row = np.full(self.n_users, -1, np.int64)
+        target_row[users] = np.arange(len(users))
         net = TwoTower(self.n_users, self.n_items, self.item_vecs_.shape[1], c.dim)
         net.global_bias.data.fill_(float(np.mean(targets)) if self.rates_ else 0.0)
         self.net_ = net
         text = torch.from_numpy(self.item_vecs_)
         hist = self._history_matrix(self.train_)
+        everyone = np.flatnonzero(np.diff(self.train_.indptr) > 0)
         opt = torch.optim.AdamW(net.parameters(), lr=c.lr, weight_decay=c.weight_decay)
         t = c.temperature
         self.history_: list[dict[str, float]] = []
         for epoch in tqdm(range(c.epochs), desc=self.name, disable=not c.progress):
             total = 0.0
-            order = rng.permutation(len(users))
-            for s in range(0, len(users), c.batch_users):
-                rows = order[s : s + c.batch_users]
-                u = torch.from_numpy(users[rows])
-                it = torch.from_numpy(items[rows])
-                tgt = torch.from_numpy(targets[rows])
-                uvec = net.users(u, self._rows(hist, users[rows]), text)
+            order = everyone[rng.permutation(len(everyone))]
+            for s in range(0, len(order), c.batch_users):
+                batch_users = order[s : s + c.batch_users]
+                uvec = net.users(torch.from_numpy(batch_users), self._rows(hist, batch_users), text)
                 ivec, ibias = net.items(text)
-                pred = (uvec[:, None, :] * ivec[it]).sum(-1) + ibias[it] + net.global_bias
-                kl = F.kl_div(
-                    F.log_softmax(pred / t, dim=1), F.softmax(tgt / t, dim=1), reduction="batchmean"
-                )
-                soft = kl * t * t + c.mse_weight * F.mse_loss(pred, tgt)
-                hard = self._hard_loss(net, uvec, users[rows], ivec, ibias, it)
-                loss = (1 - c.hard_weight) * soft + c.hard_weight * hard
+                loss = c.hard_weight * self._hard_loss(net, uvec, batch_users, ivec, ibias, rng)
+                have = np.flatnonzero(target_row[batch_users] >= 0)
+                if len(have):
+                    tr = target_row[batch_users[have]]
+                    it = torch.from_numpy(items[tr])
+                    tgt = torch.from_numpy(targets[tr])
+                    pred = (uvec[have][:, None, :] * ivec[it]).sum(-1) + ibias[it]
+                    pred = pred + net.global_bias
+                    kl = F.kl_div(
+                        F.log_softmax(pred / t, dim=1),
+                        F.softmax(tgt / t, dim=1),
+                        reduction="batchmean",
+                    )
+                    soft = kl * t * t + c.mse_weight * F.mse_loss(pred, tgt)
+                    loss = loss + (1 - c.hard_weight) * soft * len(have) / len(batch_users)
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
-                total += float(loss.detach()) * len(rows)
-            self.history_.append({"epoch": epoch + 1, "loss": total / max(len(users), 1)})
+                total += float(loss.detach()) * len(batch_users)
+            self.history_.append({"epoch": epoch + 1, "loss": total / max(len(everyone), 1)})
         self._cache_vectors()
 
     def _hard_loss(
-        self, net: Any, uvec: Any, users: np.ndarray, ivec: Any, ibias: Any, cand: Any
+        self, net: Any, uvec: Any, users: np.ndarray, ivec: Any, ibias: Any, rng: Any
     ) -> Any:
-        """Ratings (MSE) or clicks against the random candidates (BCE) of these users."""
+        """Ratings (MSE), or clicks against random items (BCE), of these users' events."""
         import torch
         import torch.nn.functional as F
 
@@ -171,7 +182,7 @@ class Distilled(TextRecommender):
         pos = (uvec[r] * ivec[i]).sum(-1) + ibias[i] + net.global_bias
         if self.rates_:
             return F.mse_loss(pos, torch.from_numpy(x.data.astype(np.float32)))
-        rand = cand[:, self.config.n_candidates :]
+        rand = torch.from_numpy(rng.integers(0, len(ivec), (len(users), 8)))
         neg = (uvec[:, None, :] * ivec[rand]).sum(-1) + ibias[rand] + net.global_bias
         logits = torch.cat([pos, neg.ravel()])
         labels = torch.cat([torch.ones_like(pos), torch.zeros(neg.numel())])

@@ -1,0 +1,173 @@
+# SPDX-License-Identifier: MIT
+"""Distil the LM ranker (teacher) into a two-tower student on ml-100k; writes
+bench/results/distill-ml100k.{json,md}
+
+Protocol: the split of bench/ranker.py (ml-100k, per-user random 80/20, seed 0, a tenth of
+training cut for validation); the teacher is the click LM ranker bench/ranker.py saved (its
+prior's top-N reranked by the cross-encoder). The student reads frozen MiniLM item embeddings
+plus ID embeddings and learns from the teacher's scores on a seeded sample of users (its top-N
+and random items: listwise KL at temperature T, pointwise MSE, and the hard click labels).
+Teacher and student are evaluated on the same users (NDCG@10, ratings ≥ 4 relevant, full
+ranking for the student, the teacher reranking its candidates), with latency per single-user
+request, batch throughput, parameters and artifact size.
+
+Usage: python bench/distill.py [--users N] [--eval-users N] (run bench/ranker.py first)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import lmrec
+from lmrec.evaluate import stats
+from lmrec.evaluate.report import environment
+
+RESULTS = Path(__file__).parent / "results"
+WORK = Path(__file__).parent / "_work" / "ranker"
+
+
+def size_mb(folder: Path) -> float:
+    return round(sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20, 2)
+
+
+def latency(model: lmrec.models.Recommender, users: np.ndarray) -> dict[str, float]:
+    """Single-user request latency (p50/p99 ms) and batch throughput (users/s)."""
+    times = []
+    for u in users[:50]:
+        t0 = time.perf_counter()
+        model.recommend([int(u)], k=10)
+        times.append((time.perf_counter() - t0) * 1000)
+    t0 = time.perf_counter()
+    model.recommend(users, k=10)
+    return {
+        "p50_ms": round(float(np.percentile(times, 50)), 2),
+        "p99_ms": round(float(np.percentile(times, 99)), 2),
+        "users_per_s": round(len(users) / (time.perf_counter() - t0), 1),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--users", type=int, default=300, help="users scored by the teacher")
+    ap.add_argument("--eval-users", type=int, default=150)
+    ap.add_argument("--candidates", type=int, default=50)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    teacher_dir = WORK / "click"
+    if not teacher_dir.is_dir():
+        raise SystemExit(f"{teacher_dir} is missing: run bench/ranker.py first")
+    ds = lmrec.datasets.load("ml-100k")
+    split = lmrec.split.random_user(ds, test_frac=0.2, valid_frac=0.1, seed=0)
+    history = split.train.union(split.valid)
+    teacher = lmrec.models.load(teacher_dir)
+    t0 = time.perf_counter()
+    student = lmrec.models.create(
+        "distilled",
+        teacher=str(teacher_dir),
+        n_candidates=args.candidates,
+        n_random=10,
+        max_users=args.users,
+        temperature=2.0,
+        epochs=60,
+        threads=args.threads,
+        teacher_cache=str(WORK / "teacher-scores.npz"),
+        progress=True,
+    ).fit(split.train)
+    fit_s = time.perf_counter() - t0
+    student.save(WORK / "student")
+    hard = lmrec.models.create(
+        "distilled",
+        teacher=str(teacher_dir),
+        n_candidates=args.candidates,
+        n_random=10,
+        max_users=args.users,
+        hard_weight=1.0,
+        epochs=60,
+        threads=args.threads,
+        teacher_cache=str(WORK / "teacher-scores.npz"),
+    ).fit(split.train)
+    test = split.test
+    pos = test.values >= 4
+    users = np.flatnonzero(np.bincount(test.user_index[pos], minlength=test.n_users) > 0)
+    users = np.sort(np.random.default_rng(1).choice(users, args.eval_users, replace=False))
+    ev = {"train": history, "k": 10, "relevance_threshold": 4.0, "users": users, "progress": False}
+    res = {
+        "teacher": lmrec.evaluate(teacher, test, **ev),
+        "student": lmrec.evaluate(student, test, **ev),
+        "student (hard labels only)": lmrec.evaluate(hard, test, **ev),
+        "retriever (teacher's prior)": lmrec.evaluate(teacher.prior_, test, **ev),
+    }
+    paired = stats.paired_test(
+        res["student"].per_user["ndcg@10"], res["teacher"].per_user["ndcg@10"]
+    )
+    rows: dict[str, Any] = {}
+    sizes = {"teacher": size_mb(teacher_dir), "student": size_mb(WORK / "student")}
+    for name, r in res.items():
+        s = r.summary["ndcg@10"]
+        model = {"teacher": teacher, "student": student}.get(name)
+        rows[name] = {
+            "ndcg@10": round(s["mean"], 4),
+            "ndcg@10_ci95": [round(s["ci_low"], 4), round(s["ci_high"], 4)],
+            "recall@10": round(r["recall@10"], 4),
+        }
+        if model is not None:
+            rows[name].update(latency(model, users), artifact_mb=sizes[name])
+    rows["teacher"]["parameters"] = teacher.trainable_parameters()["total"]
+    rows["student"]["parameters"] = student.parameter_count()
+    env = environment()
+    out = {
+        "dataset": "ml-100k",
+        "protocol": " ".join(__doc__.split("\n\n")[1].split()),
+        "date": env["date"][:10],
+        "machine": f"{env['platform']}, {env['cpus']} CPUs",
+        "teacher_users": args.users,
+        "eval_users": len(users),
+        "student_fit_s": round(fit_s, 1),
+        "student_vs_teacher": {
+            "diff": round(paired["diff"], 4),
+            "ci95": [round(paired["ci_low"], 4), round(paired["ci_high"], 4)],
+            "p_value_t": paired["p_value_t"],
+        },
+        "models": rows,
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "distill-ml100k.json").write_text(json.dumps(out, indent=2) + "\n")
+    lines = [
+        f"# Distillation on ml-100k ({out['date']})",
+        "",
+        out["protocol"],
+        "",
+        f"Machine: {out['machine']}. Teacher scores for {args.users} users; evaluation on "
+        f"{len(users)} users; student fit {out['student_fit_s']} s (incl. teacher scoring).",
+        "",
+        "| model | NDCG@10 [95% CI] | Recall@10 | p50 ms | p99 ms | users/s | params | MB |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, r in rows.items():
+        n = r["ndcg@10_ci95"]
+        lines.append(
+            f"| {name} | {r['ndcg@10']:.4f} [{n[0]:.4f}, {n[1]:.4f}] | {r['recall@10']:.4f} "
+            f"| {r.get('p50_ms', '–')} | {r.get('p99_ms', '–')} | {r.get('users_per_s', '–')} "
+            f"| {r.get('parameters', '–'):,} | {r.get('artifact_mb', '–')} |"
+            if "parameters" in r
+            else f"| {name} | {r['ndcg@10']:.4f} [{n[0]:.4f}, {n[1]:.4f}] | {r['recall@10']:.4f} "
+            "| – | – | – | – | – |"
+        )
+    d = out["student_vs_teacher"]
+    lines += [
+        "",
+        f"Student − teacher NDCG@10: {d['diff']:+.4f} (95% CI [{d['ci95'][0]:+.4f}, "
+        f"{d['ci95'][1]:+.4f}], p = {d['p_value_t']:.3g}).",
+    ]
+    (RESULTS / "distill-ml100k.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
