@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from lmrec.cli import data, evaluate, quickstart, recommend, serve, train
+from lmrec.cli import data, evaluate, finetune, quickstart, recommend, serve, train
 
 app = typer.Typer(
     name="lmrec",
@@ -27,6 +27,7 @@ app.command("evaluate")(evaluate.evaluate)
 app.command("recommend")(recommend.recommend)
 app.command("quickstart")(quickstart.quickstart)
 app.command("serve")(serve.serve)
+app.command("finetune")(finetune.finetune)
 
 
 @app.callback()

@@ -180,7 +180,14 @@ class LMRanker(Recommender):
         return out
 
     # ------------------------------------------------------------------ training loop
-    def _train(self, torch: Any, data: tuple, valid: tuple, rng: np.random.Generator) -> None:
+    def _train(
+        self,
+        torch: Any,
+        data: tuple,
+        valid: tuple,
+        rng: np.random.Generator,
+        resume: bool = True,
+    ) -> None:
         import torch.nn.functional as F
         from transformers import get_linear_schedule_with_warmup
 
@@ -211,7 +218,7 @@ class LMRanker(Recommender):
                     ]
                 )
         stopping = EarlyStopping(c.patience)
-        step, start_step = 0, self._resume(modules)
+        step, start_step = 0, self._resume(modules) if resume else 0
         self.history_: list[dict[str, float]] = []
         bar = tqdm(total=self.total_steps_, desc=self.name, disable=not c.progress)
         target = torch.from_numpy(y)
@@ -253,6 +260,47 @@ class LMRanker(Recommender):
                 break
         bar.close()
         stopping.restore(modules)
+
+    def finetune(self, data: Dataset, since: int) -> LMRanker:
+        """Continue training on the events of ``data`` at or after timestamp ``since`` only,
+        with the same loop and early stopping (on a tenth of them); ``data`` is the whole log
+        with the model's id maps. Afterwards the prior is refit and the user profiles rebuilt
+        on all of ``data``. Returns the model (save it as a new version)."""
+        import torch
+
+        from lmrec.models import create
+
+        self._check_fitted()
+        c = self.config
+        if data.users != self.users_ or data.items != self.items_:
+            raise ModelError(
+                f"lm_ranker: {data.name!r} has other users or items than the checkpoint; "
+                "fine-tuning continues on the same catalogue (retrain for new ids)"
+            )
+        if data.timestamps is None:
+            raise ModelError(f"lm_ranker: {data.name!r} has no timestamps to select new events")
+        new = data.subset(data.timestamps >= since)
+        if not new.n_events:
+            raise ModelError(f"lm_ranker: no events at or after {since} in {data.name!r}")
+        rng = seeded(c.seed + 1, c.threads)
+        u, i, y = self._pairs(new, data, rng)
+        cut = rng.random(len(u)) < 0.1
+        take = rng.permutation(int((~cut).sum()))[: c.max_train_pairs]
+        u, i, y, vu, vi, vy = u[~cut][take], i[~cut][take], y[~cut][take], u[cut], i[cut], y[cut]
+        vu, vi, vy = vu[: c.max_valid_pairs], vi[: c.max_valid_pairs], vy[: c.max_valid_pairs]
+        if not len(u) or not len(vu):
+            raise ModelError(f"lm_ranker: too few new events ({new.n_events}) to fine-tune on")
+        self.total_steps_ = c.epochs * -(-len(u) // c.batch_size)
+        data_p, valid_p = self._prior_scores(u, i), self._prior_scores(vu, vi)
+        self._train(torch, (u, i, y, data_p), (vu, vi, vy, valid_p), rng, resume=False)
+        if c.prior is not None:
+            self.prior_ = create(c.prior, **c.prior_params).fit(data)
+        self.user_text_ = np.asarray(user_texts(data, n_recent=c.n_recent), dtype=str)
+        self.train_ = data.interactions.astype(np.float32)
+        self.popularity_ = data.item_counts.astype(np.float32)
+        self.fingerprint_ = data.fingerprint
+        self.finetuned_pairs_ = len(u)
+        return self
 
     def _validate(self, valid: tuple) -> float:
         """Validation RMSE (rating) or log loss (click); lower is better."""
