@@ -22,7 +22,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet torch==2.13.0
-	$(PIP) install --quiet -e '.[dev,lm,serve]'
+	$(PIP) install --quiet -e '.[dev,lm,serve,ray]'
 	touch $@
 
 quickstart: install

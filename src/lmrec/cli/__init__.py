@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from lmrec.cli import data, evaluate, finetune, quickstart, recommend, serve, train
+from lmrec.cli import data, evaluate, finetune, quickstart, recommend, serve, train, tune
 
 app = typer.Typer(
     name="lmrec",
@@ -28,6 +28,7 @@ app.command("recommend")(recommend.recommend)
 app.command("quickstart")(quickstart.quickstart)
 app.command("serve")(serve.serve)
 app.command("finetune")(finetune.finetune)
+app.command("tune")(tune.tune)
 
 
 @app.callback()

@@ -10,7 +10,9 @@ import typer
 
 def finetune(
     checkpoint: Path = typer.Option(..., "--from", help="Saved lm_ranker folder to start from."),
-    data: str = typer.Option(..., "--data", help="Data set name (e.g. ml-100k): the whole event log."),
+    data: str = typer.Option(
+        ..., "--data", help="Data set name (e.g. ml-100k): the whole event log."
+    ),
     since: int = typer.Option(..., "--since", help="Train on events with timestamp ≥ this."),
     registry: Path = typer.Option(..., "--registry", help="Model registry root to publish to."),
     name: str = typer.Option("lm_ranker", "--name", help="Model name in the registry."),
