@@ -95,3 +95,22 @@ def test_without_ray_local_works_and_ray_says_how(monkeypatch, tmp_path) -> None
         init_ray()
     res = CliRunner().invoke(app, ["tune", str(_tune_yaml(tmp_path, "ray", 2))])
     assert res.exit_code != 0 and "pip install 'lmrec[ray]'" in str(res.exception)
+
+
+def test_ddp_two_workers_matches_single_process(runtime, ml100k) -> None:  # type: ignore[no-untyped-def]
+    """Same seed, same global batch: the 2-worker DDP run reaches the single-process metric."""
+    from lmrec.distributed import fit_ddp
+
+    split = lmrec.split.leave_last_out(ml100k.binarize(), n_test=1, n_valid=1)
+    params = {"dim": 32, "max_len": 50, "epochs": 4, "batch_size": 128, "patience": 10, "seed": 0}
+    single = lmrec.models.create("sasrec", **params, threads=1).fit(split.train, split.valid)
+    ddp = fit_ddp("sasrec", split.train, split.valid, workers=2, **params)
+    best = max(h["valid_ndcg@10"] for h in single.history_)
+    assert ddp.ddp_metrics_["epochs"] == 4
+    assert abs(ddp.ddp_metrics_["best_valid_ndcg@10"] - best) < 0.02
+    history = split.train.union(split.valid)
+    a = lmrec.evaluate(single, split.test, train=history, k=10)["ndcg@10"]
+    b = lmrec.evaluate(ddp, split.test, train=history, k=10)["ndcg@10"]
+    assert abs(a - b) < 0.02
+    rand = lmrec.models.create("random").fit(split.train)
+    assert a > 2 * lmrec.evaluate(rand, split.test, train=history, k=10)["ndcg@10"]  # it learnt

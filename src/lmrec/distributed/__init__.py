@@ -15,5 +15,6 @@ existing cluster through ``RAY_ADDRESS`` / ``address=``.
 from lmrec.distributed._ray import init_ray, ray_available
 from lmrec.distributed.batch import recommend_all
 from lmrec.distributed.encode import RayEncoder
+from lmrec.distributed.train import fit_ddp
 
-__all__ = ["RayEncoder", "init_ray", "ray_available", "recommend_all"]
+__all__ = ["RayEncoder", "fit_ddp", "init_ray", "ray_available", "recommend_all"]

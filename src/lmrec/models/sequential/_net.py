@@ -83,6 +83,19 @@ class CausalTransformer(nn.Module):
         self.norm = nn.LayerNorm(dim)
         self.max_len = max_len
 
+    def forward(
+        self,
+        seqs: torch.Tensor,
+        text: torch.Tensor | None,
+        warm: torch.Tensor,
+        index: torch.Tensor | None = None,
+        scenario: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """A training step's ``(hidden states, item representations)`` in one call, so
+        DistributedDataParallel sees every trained parameter."""
+        reps = self.items(text, warm, index)
+        return self.encode(seqs, reps, scenario), reps
+
     def encode(
         self, seqs: torch.Tensor, reps: torch.Tensor, scenario: torch.Tensor | None = None
     ) -> torch.Tensor:

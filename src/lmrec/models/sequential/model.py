@@ -76,6 +76,15 @@ def _length_batches(
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
+def _process_group() -> tuple[int, int]:
+    """``(rank, world size)`` of an initialised torch.distributed group, else ``(0, 1)``."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
 def scenario_groups(ds: Dataset) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Scenario index of each user and item of a :func:`~lmrec.data.combine`-d mixture, and the
     scenario names (one scenario, index 0, for any other data set)."""
@@ -178,6 +187,10 @@ class SASRec(TextRecommender):
         lengths = np.array([len(self.seqs_[u]) for u in users])
         trainable = [p for p in net.parameters() if p.requires_grad]
         opt = torch.optim.AdamW(trainable, lr=c.lr, weight_decay=c.weight_decay)
+        rank, world = _process_group()
+        step = net  # under torch.distributed: data-parallel, each rank a slice of every batch
+        if world > 1:
+            step = torch.nn.parallel.DistributedDataParallel(net, find_unused_parameters=True)
         stopping = EarlyStopping(c.patience)
         self.history_: list[dict[str, float]] = []
         bar = tqdm(range(c.epochs), desc=self.name, disable=not c.progress)
@@ -186,6 +199,8 @@ class SASRec(TextRecommender):
             net.train()
             total, count = 0.0, 0
             for rows in _length_batches(lengths, c.batch_size, rng, user_group[users]):
+                if world > 1 and len(rows) >= world:
+                    rows = rows[rank::world]
                 chunk = windows[rows]
                 chunk = chunk[:, -min(int(lengths[rows].max()), c.max_len + 1) :]
                 neg = None
@@ -197,13 +212,13 @@ class SASRec(TextRecommender):
                     chunk = np.full(chunk.shape, -1, np.int64)
                     chunk[seen] = inv[: int(seen.sum())]
                     neg = torch.from_numpy(inv[int(seen.sum()) :])
-                    reps = net.items(text, warm, torch.from_numpy(needed))
+                    index = torch.from_numpy(needed)
                 else:
-                    reps = net.items(text, warm)
+                    index = None
                 x = torch.from_numpy(chunk[:, :-1])
                 y = torch.from_numpy(chunk[:, 1:])
                 scen = torch.from_numpy(self.user_scenario_[users[rows]])
-                h = net.encode(x, reps, scen if self.scenario_input_ else None)
+                h, reps = step(x, text, warm, index, scen if self.scenario_input_ else None)
                 mask = (y >= 0) & (x >= 0)
                 loss = self._loss(h[mask], y[mask], reps, neg)
                 opt.zero_grad()
