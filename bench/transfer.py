@@ -66,7 +66,14 @@ STRATEGIES = {
     "adapter": {"strategy": "adapter", "adapter_dim": 32},
     "lora": {"strategy": "lora", "lora_r": 8, "lora_alpha": 16},
 }
-TRAIN = {"batch_size": 128, "lr": 1e-3, "patience": 3, "threads": 2, "valid_users": 2000}
+TRAIN = {
+    "batch_size": 128,
+    "lr": 1e-3,
+    "patience": 3,
+    "threads": 2,
+    "valid_users": 2000,
+    "length_buckets": True,
+}
 
 
 def pretrain(target: str, minutes: float, fresh: bool) -> tuple[Path, dict[str, Any]]:

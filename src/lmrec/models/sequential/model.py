@@ -43,6 +43,11 @@ class SASRecConfig(TextConfig):
     time_budget_s: float | None = Field(
         None, gt=0, description="stop after the epoch that exceeds this many seconds of training"
     )
+    length_buckets: bool = Field(
+        False,
+        description="batch users of similar history length (less padding computed, faster on "
+        "long-tailed data; on ml-1m it cost accuracy: 0.130 vs 0.147 NDCG@10)",
+    )
     scenarios: bool = Field(
         True,
         description="on a combine()-d mixture, batch users and sample negatives within each "
@@ -64,14 +69,15 @@ def _right_align(seqs: list[np.ndarray], length: int) -> np.ndarray:
 
 
 def _length_batches(
-    lengths: np.ndarray, size: int, rng: np.random.Generator, groups: np.ndarray
+    lengths: np.ndarray, size: int, rng: np.random.Generator, groups: np.ndarray, by_length: bool
 ) -> list[np.ndarray]:
-    """Batches of rows of one group with similar sequence length (so little padding is
-    computed), in random order; rows of equal length are shuffled among themselves."""
+    """Batches of rows of one group, in random order; with ``by_length`` rows of similar
+    sequence length share a batch (so little padding is computed)."""
     batches = []
     for g in np.unique(groups):
         rows = np.flatnonzero(groups == g)
-        order = rows[np.lexsort((rng.random(len(rows)), lengths[rows]))]
+        key = rng.random(len(rows))
+        order = rows[np.lexsort((key, lengths[rows])) if by_length else np.argsort(key)]
         batches += [order[i : i + size] for i in range(0, len(order), size)]
     return [batches[i] for i in rng.permutation(len(batches))]
 
@@ -198,7 +204,8 @@ class SASRec(TextRecommender):
         for epoch in bar:
             net.train()
             total, count = 0.0, 0
-            for rows in _length_batches(lengths, c.batch_size, rng, user_group[users]):
+            groups = user_group[users]
+            for rows in _length_batches(lengths, c.batch_size, rng, groups, c.length_buckets):
                 if world > 1 and len(rows) >= world:
                     rows = rows[rank::world]
                 chunk = windows[rows]
