@@ -52,7 +52,7 @@ def common(args: argparse.Namespace) -> dict[str, Any]:
         "max_tokens": args.max_tokens,
         "max_train_pairs": args.train_pairs,
         "max_valid_pairs": 400,
-        "epochs": 1,
+        "epochs": args.epochs,
         "batch_size": 16,
         "eval_every": 40,
         "threads": args.threads,
@@ -105,7 +105,7 @@ def click_and_rerank(split: Any, args: argparse.Namespace) -> dict[str, Any]:
     ranker.fit(split.train, split.valid)
     fit_s = time.perf_counter() - t0
     WORK.mkdir(parents=True, exist_ok=True)
-    ranker.save(WORK / "click")
+    ranker.save(WORK / f"click{'-' + args.tag if args.tag else ''}")
     rng = np.random.default_rng(1)
     test = split.test
     pos = test.values >= 4
@@ -163,6 +163,8 @@ def main() -> None:
     ap.add_argument("--rerank-users", type=int, default=150)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--skip-click", action="store_true")
+    ap.add_argument("--epochs", type=int, default=1)
+    ap.add_argument("--tag", default="", help="suffix of the result files")
     args = ap.parse_args()
     started = time.perf_counter()
     ds = lmrec.datasets.load("ml-100k")
@@ -183,8 +185,9 @@ def main() -> None:
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "ranker-ml100k.json").write_text(json.dumps(out, indent=2) + "\n")
-    (RESULTS / "ranker-ml100k.md").write_text(markdown(out))
+    name = f"ranker-ml100k{'-' + args.tag if args.tag else ''}"
+    (RESULTS / f"{name}.json").write_text(json.dumps(out, indent=2) + "\n")
+    (RESULTS / f"{name}.md").write_text(markdown(out))
     print(markdown(out))
 
 
@@ -197,7 +200,8 @@ def markdown(out: dict[str, Any]) -> str:
         "",
         f"Machine: {out['machine']}. Whole run {out['total_s'] / 60:.1f} min, peak RSS "
         f"{out['peak_rss_mb']:.0f} MB. Training pairs per model: "
-        f"{out['settings']['train_pairs']}; token budget {out['settings']['max_tokens']}.",
+        f"{out['settings']['train_pairs']}, epochs {out['settings']['epochs']}; token budget "
+        f"{out['settings']['max_tokens']}.",
         "",
         f"Rating RMSE on {r['test_pairs']} sampled test ratings (biased MF on all test "
         f"ratings: {r['models']['biased_mf']['rmse_all']:.4f}):",

