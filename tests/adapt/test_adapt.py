@@ -188,3 +188,25 @@ def test_mixture_base_uses_scenarios_and_transfers(target, tmp_path) -> None:
     np.testing.assert_allclose(zero.net_.scenario.weight.detach().numpy()[0], mean, rtol=1e-6)
     hit = lmrec.evaluate(zero, target.test, train=target.train, k=1)["hit_rate@1"]
     assert hit >= 0.8  # the walk transfers zero-shot through the shared item texts
+
+
+def test_lora_weights_train_and_attention_output_is_refused(base_dir: Path, target) -> None:
+    model = adapted(base_dir, "lora", epochs=3).fit(target.train)
+    trained = [p for n, p in model.net_.named_parameters() if "lora_B" in n]
+    assert trained and all(float(p.detach().abs().sum()) > 0 for p in trained)
+    zero = adapted(base_dir, "lora", epochs=0).fit(target.train)
+    users = np.arange(10)
+    assert not np.allclose(model.score(users), zero.score(users), atol=1e-4)  # used at inference
+    with pytest.raises(ConfigError, match="never train"):
+        lmrec.models.create(
+            "sasrec_adapted",
+            base=str(base_dir),
+            adapt={"strategy": "lora", "target_modules": ["self_attn.out_proj"]},
+        ).fit(target.train)
+
+
+def test_strategy_learning_rate_overrides_the_models(base_dir: Path) -> None:
+    model = lmrec.models.create(
+        "sasrec_adapted", base=str(base_dir), adapt={"strategy": "lora", "lr": 5e-3}, lr=1e-4
+    )
+    assert model._learning_rate() == 5e-3

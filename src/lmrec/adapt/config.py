@@ -19,8 +19,12 @@ class AdaptConfig(BaseModel):
       ``freeze_layers`` > 0 instead freezes only the bottom N Transformer layers.
     * ``adapter``: train only a small residual bottleneck on the item representations
       (UniSRec-style), everything else frozen.
-    * ``lora``: low-rank updates of the Transformer's attention output and feed-forward layers
-      through ``peft`` (``target_modules``), everything else frozen.
+    * ``lora``: low-rank updates of the Transformer's feed-forward layers through ``peft``
+      (``target_modules``), everything else frozen. (PyTorch's attention reads its output
+      projection's weight directly, so a LoRA there would never train: it is refused.)
+
+    ``lr`` overrides the model's learning rate for the trained weights: small adapters and
+    LoRA matrices that start at zero need a larger step than full fine-tuning.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -32,6 +36,7 @@ class AdaptConfig(BaseModel):
     lora_alpha: int = Field(16, ge=1)
     lora_dropout: float = Field(0.0, ge=0, lt=1)
     target_modules: list[str] = Field(
-        default_factory=lambda: ["self_attn.out_proj", "linear1", "linear2"],
-        description="Transformer sub-modules LoRA wraps",
+        default_factory=lambda: ["linear1", "linear2"],
+        description="Transformer sub-modules LoRA wraps (feed-forward layers)",
     )
+    lr: float | None = Field(None, gt=0, description="learning rate (None: the model's)")

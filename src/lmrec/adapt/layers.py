@@ -66,6 +66,12 @@ def apply(net: Any, cfg: AdaptConfig) -> Any:
     if cfg.strategy == "lora":
         from peft import LoraConfig, inject_adapter_in_model
 
+        dead = [m for m in cfg.target_modules if m.endswith("out_proj")]
+        if dead:
+            raise ConfigError(
+                f"lora: {dead[0]!r} cannot be adapted (attention reads its weight directly, "
+                "so the update would never train); target linear1/linear2"
+            )
         lora = LoraConfig(
             r=cfg.lora_r,
             lora_alpha=cfg.lora_alpha,
@@ -75,6 +81,10 @@ def apply(net: Any, cfg: AdaptConfig) -> Any:
         net.blocks = inject_adapter_in_model(lora, net.blocks)
         for name, p in net.blocks.named_parameters():
             p.requires_grad_("lora_" in name)
+        for layer in net.blocks.layers:
+            # PyTorch's inference fast path reads linear1/linear2 weights directly and would
+            # skip the LoRA update; this flag is one of its preconditions, the slow path is exact
+            layer.activation_relu_or_gelu = False
         return net
     raise ConfigError(f"unknown adaptation strategy {cfg.strategy!r}")
 

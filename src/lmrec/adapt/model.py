@@ -72,6 +72,9 @@ class AdaptedSASRec(SASRec):
     def _base(self) -> SASRec:
         return _load_base(str(Path(self.config.base).resolve()), _digest(self.config.base))
 
+    def _learning_rate(self) -> float:
+        return self.config.adapt.lr or self.config.lr
+
     def _scenario_input(self, names: list[str]) -> bool:
         """The target is one scenario; it gets a scenario vector when the base used them."""
         return self.config.adapt.strategy != "scratch" and bool(self._base().scenario_input_)

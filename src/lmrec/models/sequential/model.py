@@ -157,6 +157,9 @@ class SASRec(TextRecommender):
         n = len(self.scenario_names_) if self.scenario_input_ else 1
         return self._net(self.n_items, n)
 
+    def _learning_rate(self) -> float:
+        return self.config.lr
+
     def _scenario_input(self, names: list[str]) -> bool:
         """Whether the scenario embedding is added to the input (only for mixtures)."""
         return self.config.scenarios and len(names) > 1
@@ -183,7 +186,7 @@ class SASRec(TextRecommender):
         windows = _right_align([self.seqs_[u] for u in users], c.max_len + 1)
         lengths = np.array([len(self.seqs_[u]) for u in users])
         trainable = [p for p in net.parameters() if p.requires_grad]
-        opt = torch.optim.AdamW(trainable, lr=c.lr, weight_decay=c.weight_decay)
+        opt = torch.optim.AdamW(trainable, lr=self._learning_rate(), weight_decay=c.weight_decay)
         step, rank, world = data_parallel(net)  # under torch.distributed: a slice per rank
         stopping = EarlyStopping(c.patience)
         self.history_: list[dict[str, float]] = []
