@@ -214,16 +214,20 @@ class LMRanker(Recommender):
             opt, int(c.warmup * self.total_steps_), self.total_steps_
         )
         frozen_body = not body  # all_but_head: pooled features computed once
-        cached = None
-        if frozen_body:
+        cached = valid_cached = None
+        if frozen_body:  # the encoder never changes: its pair features are computed once
             self.encoder_.eval()
-            with torch.no_grad():
-                cached = torch.cat(
-                    [
-                        pool(self.encoder_, dict(self._texts(u[s : s + 256], i[s : s + 256])))
-                        for s in range(0, len(u), 256)
-                    ]
-                )
+
+            def features(uu: np.ndarray, ii: np.ndarray) -> Any:
+                with torch.no_grad():
+                    return torch.cat(
+                        [
+                            pool(self.encoder_, dict(self._texts(uu[s : s + 256], ii[s : s + 256])))
+                            for s in range(0, len(uu), 256)
+                        ]
+                    )
+
+            cached, valid_cached = features(u, i), features(valid[0], valid[1])
         stopping = EarlyStopping(c.patience)
         step, start_step = 0, self._resume(modules) if resume else 0
         self.history_: list[dict[str, float]] = []
@@ -257,7 +261,7 @@ class LMRanker(Recommender):
                 if c.peft == "adalora":
                     self.encoder_.base_model.update_and_allocate(step)
                 if step % c.eval_every == 0 or step == self.total_steps_:
-                    metric = self._validate(valid)
+                    metric = self._validate(valid, valid_cached)
                     stopping.step(-metric, modules)
                     self.history_.append({"step": step, "loss": loss.item(), "valid": metric})
                     bar.set_postfix(loss=round(loss.item(), 4), valid=round(metric, 4))
@@ -310,12 +314,20 @@ class LMRanker(Recommender):
         self.finetuned_pairs_ = len(u)
         return self
 
-    def _validate(self, valid: tuple) -> float:
-        """Validation RMSE (rating) or log loss (click); lower is better."""
+    def _validate(self, valid: tuple, pooled: Any = None) -> float:
+        """Validation RMSE (rating) or log loss (click); lower is better. ``pooled``: the
+        pairs' encoder features when the encoder is frozen."""
+        import torch
+
         from lmrec.evaluate.metrics import click, rating
 
         vu, vi, vy, vp = valid
-        out = self._pair_outputs(vu, vi, vp)
+        if pooled is None:
+            out = self._pair_outputs(vu, vi, vp)
+        else:
+            self.head_.eval()
+            with torch.no_grad():
+                out = self._forward(None, vp, pooled=pooled).numpy()
         if self.config.task == "rating":
             return float(rating.rmse(vy, np.clip(out, *self.value_range_)))
         return float(click.log_loss(vy, 1 / (1 + np.exp(-out))))
