@@ -15,7 +15,7 @@ endif
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install quickstart test lint typecheck bench clean
+.PHONY: install quickstart test lint typecheck bench bench-long clean
 
 install: $(VENV)/.installed
 
@@ -46,6 +46,15 @@ bench: install
 	$(BIN)/python bench/coldusers.py
 	$(BIN)/python bench/warm.py
 	$(BIN)/python bench/plots.py
+
+# the long ones (about 40-60 min each on 2 cores)
+bench-long: install
+	$(BIN)/python bench/sequential.py --variants sasrec-ids sasrec-text
+	$(BIN)/python bench/transfer.py --target scientific
+	$(BIN)/python bench/transfer.py --target games --fractions 0.05 0.25
+	$(BIN)/python bench/ranker.py --train-pairs 800 --test-pairs 1000 --max-tokens 64
+	$(BIN)/python bench/distill.py
+	$(BIN)/python bench/scale.py
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache .ruff_cache .mypy_cache
