@@ -2,13 +2,13 @@
 """Local vs Ray on one 2-core machine: encoding, batch top-K, start-up; writes
 bench/results/scale.{json,md}
 
-Protocol: MiniLM encoding of the first N ml-1m/amazon-games item texts (no cache) locally
-(torch threads = 2) and on Ray with 1 and 2 single-threaded encoder actors; top-10 for all
-6,040 ml-1m users with ALS (64 factors) and EASE (λ=500) locally and as Ray tasks (chunks of
-512 users, model put in the object store once); Ray start-up = ``ray.init`` to first finished
-task. Each timing is the median of ``--repeats`` runs. Two cores cannot show a cluster's
-speed-up: the point is the overhead, and the per-core rates that feed the cost model in
-docs/scale-out.md.
+Protocol: MiniLM encoding of the first N amazon-games item texts (no cache) locally
+(torch threads = 2) and on Ray with 1 and 2 single-threaded encoder actors (started per call,
+so each timing includes loading MiniLM in every actor); top-10 for all 6,040 ml-1m users with
+ALS (64 factors) and EASE (λ=500) locally and as Ray tasks (chunks of 512 users, model put in
+the object store once); Ray start-up = ``ray.init`` to first finished task. Each timing is the
+median of ``--repeats`` runs. Two cores cannot show a cluster's speed-up: the point is the
+overhead, and the per-core rates that feed the cost model in docs/scale-out.md.
 
 Usage: python bench/scale.py [--texts N] [--repeats R]
 """
