@@ -204,7 +204,9 @@ class Distilled(TextRecommender):
 
         x = hist[users].tocoo()
         idx = torch.from_numpy(np.vstack([x.row, x.col]).astype(np.int64))
-        return torch.sparse_coo_tensor(idx, torch.from_numpy(x.data), x.shape)
+        return torch.sparse_coo_tensor(
+            idx, torch.from_numpy(x.data), x.shape, check_invariants=False
+        )
 
     # ------------------------------------------------------------------ scoring
     def _cache_vectors(self) -> None:
