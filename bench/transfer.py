@@ -210,11 +210,16 @@ def main() -> None:
             }
     name = f"transfer-{args.target}"
     previous = RESULTS / f"{name}.json"
-    if previous.exists():  # keep the curves of strategies not rerun (same base)
+    if previous.exists():  # keep the points not rerun (same base)
         old = json.loads(previous.read_text())
         if old.get("base", {}).get("fit_s") == base_info.get("fit_s"):
-            curve = {**{k: v for k, v in old["curve"].items() if k not in curve}, **curve}
-            curve = {k: curve[k] for k in STRATEGIES if k in curve}
+            for strategy, points in old["curve"].items():  # fractions not rerun are kept
+                curve[strategy] = {**points, **curve.get(strategy, {})}
+            curve = {
+                k: dict(sorted(curve[k].items(), key=lambda kv: float(kv[0])))
+                for k in STRATEGIES
+                if k in curve
+            }
     env = environment()
     out = {
         "target": DATA[args.target],
