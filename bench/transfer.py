@@ -262,12 +262,12 @@ def markdown(out: dict[str, Any]) -> str:
         "| 0 |",
     ]
     for strategy, points in out["curve"].items():
-        p = points.get("1")
-        if p is None:
-            continue
+        largest = max(points, key=float)  # 100% when run
+        p = points[largest]
         r, n = p["recall@10"], p["ndcg@10"]
+        label = strategy if largest == "1" else f"{strategy} ({float(largest):.0%} of users)"
         lines.append(
-            f"| {strategy} | {r['mean']:.4f} [{r['ci95'][0]:.4f}, {r['ci95'][1]:.4f}] "
+            f"| {label} | {r['mean']:.4f} [{r['ci95'][0]:.4f}, {r['ci95'][1]:.4f}] "
             f"| {n['mean']:.4f} [{n['ci95'][0]:.4f}, {n['ci95'][1]:.4f}] "
             f"| {p['trainable']:,} / {p['total']:,} | {p['adapter_bytes'] / 1024:.0f} "
             f"| {p['epoch_s']} | {', '.join(map(str, p['epochs_run']))} |"
