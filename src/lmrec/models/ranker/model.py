@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -241,8 +242,10 @@ class LMRanker(Recommender):
                     rows = rows[rank::world]
                 step += 1
                 bar.update(1)
-                if step <= start_step:
-                    sched.step()
+                if step <= start_step:  # resumed: move the schedule to the checkpoint's step
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore", UserWarning)  # no optimizer step yet
+                        sched.step()
                     continue
                 self.encoder_.train(not frozen_body)
                 self.head_.train()
