@@ -66,32 +66,22 @@ def main() -> None:
     split = lmrec.split.random_user(ds, test_frac=0.2, valid_frac=0.1, seed=0)
     history = split.train.union(split.valid)
     teacher = lmrec.models.load(teacher_dir)
+    params = {
+        "teacher": str(teacher_dir),
+        "n_candidates": args.candidates,
+        "n_random": 10,
+        "max_users": args.users,
+        "temperature": 2.0,
+        "epochs": 60,
+        "threads": args.threads,
+        "teacher_cache": str(WORK / "teacher-scores.npz"),
+    }
     t0 = time.perf_counter()
-    student = lmrec.models.create(
-        "distilled",
-        teacher=str(teacher_dir),
-        n_candidates=args.candidates,
-        n_random=10,
-        max_users=args.users,
-        temperature=2.0,
-        epochs=60,
-        threads=args.threads,
-        teacher_cache=str(WORK / "teacher-scores.npz"),
-        progress=True,
-    ).fit(split.train)
+    student = lmrec.models.create("distilled", **params, progress=True).fit(split.train)
     fit_s = time.perf_counter() - t0
     student.save(WORK / "student")
-    hard = lmrec.models.create(
-        "distilled",
-        teacher=str(teacher_dir),
-        n_candidates=args.candidates,
-        n_random=10,
-        max_users=args.users,
-        hard_weight=1.0,
-        epochs=60,
-        threads=args.threads,
-        teacher_cache=str(WORK / "teacher-scores.npz"),
-    ).fit(split.train)
+    # the same network on the hard labels only (the cached teacher scores go unused)
+    hard = lmrec.models.create("distilled", **params, hard_weight=1.0).fit(split.train)
     test = split.test
     pos = test.values >= 4
     users = np.flatnonzero(np.bincount(test.user_index[pos], minlength=test.n_users) > 0)

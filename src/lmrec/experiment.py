@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Self
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -78,8 +78,54 @@ class ModelSpec(_Spec):
         return self.label or self.name
 
 
-class ExperimentConfig(_Spec):
+class YamlConfig(_Spec):
+    """A config read from YAML with a ``dataset`` (``dataset: ml-1m`` is short for
+    ``{name: ml-1m}``) and an ``output`` folder; relative paths resolve against the file."""
+
+    _what: ClassVar[str] = "config"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("dataset"), str):
+            data = {**data, "dataset": {"name": data["dataset"]}}
+        return data
+
+    @classmethod
+    def from_yaml(cls, path: Path | str) -> Self:
+        """Read and validate a config file."""
+        path = Path(path)
+        if not path.is_file():
+            raise ConfigError(f"{path}: {cls._what} file not found")
+        try:
+            data = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as e:
+            raise ConfigError(f"{path}: not valid YAML ({str(e).splitlines()[0]})") from None
+        cfg = cls.parse(data, source=str(path))
+        base = path.parent
+        dataset: DatasetSpec = getattr(cfg, "dataset")  # noqa: B009 - every subclass has one
+        if dataset.path is not None and not dataset.path.is_absolute():
+            dataset.path = base / dataset.path
+        output: Path | None = getattr(cfg, "output")  # noqa: B009
+        if output is not None and not output.is_absolute():
+            setattr(cfg, "output", base / output)  # noqa: B010
+        return cfg
+
+    @classmethod
+    def parse(cls, data: dict[str, Any], source: str = "config") -> Self:
+        """Validate a dict; errors become one-line :class:`ConfigError` messages."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError as e:
+            first = e.errors()[0]
+            where = ".".join(map(str, first["loc"])) or "config"
+            raise ConfigError(f"{source}: {where}: {first['msg']}") from None
+
+
+class ExperimentConfig(YamlConfig):
     """A whole experiment. Relative paths are resolved against the YAML file's folder."""
+
+    _what: ClassVar[str] = "experiment"
 
     name: str = "experiment"
     dataset: DatasetSpec
@@ -92,13 +138,6 @@ class ExperimentConfig(_Spec):
     n_boot: int = Field(1000, ge=10)
     output: Path | None = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _shorthand(cls, data: Any) -> Any:
-        if isinstance(data, dict) and isinstance(data.get("dataset"), str):
-            data = {**data, "dataset": {"name": data["dataset"]}}
-        return data
-
     @model_validator(mode="after")
     def _unique_labels(self) -> ExperimentConfig:
         keys = [m.key for m in self.models]
@@ -106,34 +145,6 @@ class ExperimentConfig(_Spec):
         if dup:
             raise ValueError(f"model labels must be unique; repeated: {sorted(dup)} (set label:)")
         return self
-
-    @classmethod
-    def from_yaml(cls, path: Path | str) -> ExperimentConfig:
-        """Read and validate an experiment file."""
-        path = Path(path)
-        if not path.is_file():
-            raise ConfigError(f"{path}: experiment file not found")
-        try:
-            data = yaml.safe_load(path.read_text()) or {}
-        except yaml.YAMLError as e:
-            raise ConfigError(f"{path}: not valid YAML ({str(e).splitlines()[0]})") from None
-        cfg = cls.parse(data, source=str(path))
-        base = path.parent
-        if cfg.dataset.path is not None and not cfg.dataset.path.is_absolute():
-            cfg.dataset.path = base / cfg.dataset.path
-        if cfg.output is not None and not cfg.output.is_absolute():
-            cfg.output = base / cfg.output
-        return cfg
-
-    @classmethod
-    def parse(cls, data: dict[str, Any], source: str = "experiment") -> ExperimentConfig:
-        """Validate a dict; errors become one-line :class:`ConfigError` messages."""
-        try:
-            return cls.model_validate(data)
-        except ValidationError as e:
-            first = e.errors()[0]
-            where = ".".join(map(str, first["loc"])) or "config"
-            raise ConfigError(f"{source}: {where}: {first['msg']}") from None
 
     def output_dir(self) -> Path:
         """Where reports and artifacts go (default ``reports/<name>``)."""

@@ -23,19 +23,20 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-import yaml
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from lmrec.errors import ConfigError
-from lmrec.experiment import DatasetSpec, SplitSpec, _Spec, load_dataset, make_split
+from lmrec.experiment import DatasetSpec, SplitSpec, YamlConfig, load_dataset, make_split
 
 _KINDS = ("loguniform", "uniform", "int", "logint", "choice")
 
 
-class TuneConfig(_Spec):
+class TuneConfig(YamlConfig):
     """A search: data, split, one model, its space and budget."""
+
+    _what: ClassVar[str] = "tuning config"
 
     name: str = "tune"
     dataset: DatasetSpec
@@ -51,13 +52,6 @@ class TuneConfig(_Spec):
     workers: int = Field(2, ge=1, description="concurrent trials on Ray")
     output: Path = Path("reports/tune")
 
-    @model_validator(mode="before")
-    @classmethod
-    def _shorthand(cls, data: Any) -> Any:
-        if isinstance(data, dict) and isinstance(data.get("dataset"), str):
-            data = {**data, "dataset": {"name": data["dataset"]}}
-        return data
-
     @model_validator(mode="after")
     def _check_space(self) -> TuneConfig:
         for param, spec in self.space.items():
@@ -69,24 +63,6 @@ class TuneConfig(_Spec):
         if self.split.valid_frac <= 0 and self.split.method not in ("leave_last_out", "provided"):
             raise ValueError("split.valid_frac must be > 0: the search is scored on validation")
         return self
-
-    @classmethod
-    def from_yaml(cls, path: Path | str) -> TuneConfig:
-        path = Path(path)
-        if not path.is_file():
-            raise ConfigError(f"{path}: no such tuning config")
-        try:
-            data = yaml.safe_load(path.read_text()) or {}
-            cfg = cls(**data)
-        except yaml.YAMLError as e:
-            raise ConfigError(f"{path}: not valid YAML ({str(e).splitlines()[0]})") from None
-        except ValidationError as e:
-            first = e.errors()[0]
-            where = ".".join(map(str, first["loc"])) or "config"
-            raise ConfigError(f"{path}: {where}: {first['msg']}") from None
-        if not cfg.output.is_absolute():
-            cfg.output = path.parent / cfg.output
-        return cfg
 
 
 def _suggest(trial: Any, space: dict[str, dict[str, Any]]) -> dict[str, Any]:

@@ -397,7 +397,7 @@ class LMRanker(Recommender):
         if self.prior_ is None:
             prior = np.zeros(len(rows), np.float32)
         else:
-            prior = self.prior_.score(batch)[rows, items]
+            prior = self.prior_.score_pairs(batch, rows, items)
         return self._pair_outputs(rows, items, prior, user_text=self._batch_texts(batch))
 
     def _score(self, batch: UserBatch) -> np.ndarray:
