@@ -46,6 +46,7 @@ RESULTS = Path(__file__).parent / "results"
 KEY, ADMIN = "bench-write-key", "bench-admin-key"
 ALS = {"factors": 256, "regularization": 30.0, "iterations": 15}  # bench/baselines.py's choice
 TIME_BOUND_S = 30.0
+EXPLORE = "{slots: 2, pool: 50, policy: thompson}"  # the exploration run's config
 
 
 def _free_port() -> int:
@@ -65,12 +66,31 @@ def publish(root: Path) -> tuple[list[Any], float]:
     return ds.users.ids.tolist(), (time.perf_counter() - t) / 2
 
 
-def publish_text(root: Path) -> float:
-    """Fit the MiniLM content model on ml-1m titles and publish it as ``ml1m-content`` v1."""
+# the LM models served: registry name, label, model name and parameters
+LM_MODELS = {
+    "ml1m-content": ("content (MiniLM, 384-d)", "content", {"encoder": "minilm"}),
+    "ml1m-distilled": (
+        "distilled (64-d student of the MiniLM hybrid)",
+        "distilled",
+        {
+            "encoder": "minilm",
+            "teacher": "hybrid",
+            "teacher_params": {"encoder": "minilm", "epochs": 20, "seed": 0},
+            "max_users": 3000,
+            "epochs": 20,
+            "seed": 0,
+        },
+    ),
+}
+
+
+def publish_lm(root: Path, name: str) -> float:
+    """Fit one of ``LM_MODELS`` on ml-1m (titles as text) and publish it as ``name`` v1."""
     ds = lmrec.datasets.load("ml-1m").binarize()
+    _, model_name, params = LM_MODELS[name]
     t = time.perf_counter()
-    model = lmrec.models.create("content", encoder="minilm").fit(ds)
-    ModelRegistry(root).publish(model, "ml1m-content")
+    model = lmrec.models.create(model_name, **params).fit(ds)
+    ModelRegistry(root).publish(model, name)
     return time.perf_counter() - t
 
 
@@ -86,14 +106,23 @@ QUERIES = [
 ]
 
 
+def server_stack() -> str:
+    """The event loop and HTTP parser uvicorn picks ("auto": uvloop/httptools when installed)."""
+    import importlib.util
+
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    return f"{loop} + {http}"
+
+
 def start_server(
-    root: Path, db: Path, model: str = "ml1m-als"
+    root: Path, db: Path, model: str = "ml1m-als", extra: str = ""
 ) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     cfg = root / f"serve-{model}.yaml"
     cfg.write_text(
         f"registry: {root}\nmodel: {model}\nversion: v1\nevents_db: {db}\nport: {port}\n"
-        "limits: {rate_per_s: 1000000, burst: 1000000, max_events: 1000}\n"
+        "limits: {rate_per_s: 1000000, burst: 1000000, max_events: 1000}\n" + extra
     )
     env = {**os.environ, "LMREC_SERVE_KEY": KEY, "LMREC_ADMIN_KEY": ADMIN}
     args = [sys.executable, "-m", "lmrec", "serve", "--config", str(cfg), "--log-level", "warning"]
@@ -266,6 +295,7 @@ def main() -> None:
     n, repeats = (500, 1) if args.quick else (3000, 3)
     out: dict[str, Any] = {"environment": environment(), "model": {"name": "als", **ALS}}
     out["load_average_before"] = [round(x, 2) for x in os.getloadavg()]
+    out["server"] = server_stack()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         users, fit_s = publish(root)
@@ -282,8 +312,18 @@ def main() -> None:
         finally:
             proc.terminate()
             proc.wait(timeout=60)
+        proc, url = start_server(root, root / "events-explore.db", extra=f"explore: {EXPLORE}\n")
+        try:
+            out["explore"] = {"config": EXPLORE}
+            out["explore"]["recommend"] = {
+                f"c{c}": recommend_load(url, users, c, n, repeats) for c in (16, 64)
+            }
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)
         if not args.no_text:
-            out["text"] = text_model(root, users, n, repeats)
+            out["text"] = lm_model(root, "ml1m-content", users, n, repeats)
+            out["distilled"] = lm_model(root, "ml1m-distilled", users, n, repeats)
     out["catalogue"] = {"users": len(users), "items": 3706}
     suffix = "-quick" if args.quick else ""
     RESULTS.mkdir(exist_ok=True)
@@ -292,13 +332,10 @@ def main() -> None:
     print(markdown(out))
 
 
-def text_model(root: Path, users: list[Any], n: int, repeats: int) -> dict[str, Any]:
-    """The MiniLM content model: known users (wrk) and free-text queries (httpx, c16)."""
-    out: dict[str, Any] = {
-        "model": "content (MiniLM, 384-d)",
-        "fit_s": round(publish_text(root), 2),
-    }
-    proc, url = start_server(root, root / "events-text.db", "ml1m-content")
+def lm_model(root: Path, name: str, users: list[Any], n: int, repeats: int) -> dict[str, Any]:
+    """One of ``LM_MODELS``: known users (wrk) and free-text queries (httpx, c16)."""
+    out: dict[str, Any] = {"model": LM_MODELS[name][0], "fit_s": round(publish_lm(root, name), 2)}
+    proc, url = start_server(root, root / f"events-{name}.db", name)
     try:
         t = time.perf_counter()  # the first query loads sentence-transformers and the encoder
         httpx.post(f"{url}/recommend", json={"query": QUERIES[0], "k": 10}, timeout=300)
@@ -318,7 +355,8 @@ def markdown(out: dict[str, Any]) -> str:
         "# Service load test (`bench/load.py`)",
         "",
         f"ml-1m ALS ({out['model']['factors']} factors, {out['catalogue']['items']:,} items), "
-        "`lmrec serve` with one uvicorn worker on 127.0.0.1; the client (wrk for /recommend "
+        "`lmrec serve` with one uvicorn worker "
+        f"({out.get('server', 'asyncio + h11')}) on 127.0.0.1; the client (wrk for /recommend "
         "when installed, else httpx; httpx for the rest) runs on the same 2 cores. "
         f"Measured {env.get('date', '')}; 1/5/15-min load average before the run "
         f"{out['load_average_before']} (other jobs shared the machine when it is above 0).",
@@ -336,13 +374,18 @@ def markdown(out: dict[str, Any]) -> str:
         f"| /feedback (50 events per request) | 16 | {f['requests']} | {f['errors']} | "
         f"{f['rps']} ({f['events_per_s']:,} events/s) | {f['p50_ms']} | {f['p99_ms']} |"
     )
+    if "explore" in out:
+        for c, r in out["explore"]["recommend"].items():
+            lines.append(
+                f"| /recommend, ALS + exploration `{out['explore']['config']}` | {c[1:]} | "
+                f"{r['requests']} | {r['errors']} | {r['rps']} | {r['p50_ms']} | {r['p99_ms']} |"
+            )
     h = out["hot_swap"]
     lines.append(
         f"| /recommend during {h['activations']} activations | 16 | {h['requests']} | "
         f"{h['errors']} | {h['rps']} | {h['p50_ms']} | {h['p99_ms']} |"
     )
-    if "text" in out:
-        t = out["text"]
+    for t in (out[key] for key in ("text", "distilled") if key in out):
         for c, r in t["recommend"].items():
             lines.append(
                 f"| /recommend, {t['model']}, known users | {c[1:]} | {r['requests']} | "
@@ -354,7 +397,24 @@ def markdown(out: dict[str, Any]) -> str:
             f"{q['errors']} | {q['rps']} | {q['p50_ms']} | {q['p99_ms']} |"
         )
     e = out["feedback_to_effect"]
+    rows = [("ALS", c, r) for c, r in out["recommend"].items()]
+    rows += [
+        ("ALS + exploration", c, r) for c, r in out.get("explore", {}).get("recommend", {}).items()
+    ]
+    rows += [
+        (out[key]["model"], c, r)
+        for key in ("text", "distilled")
+        if key in out
+        for c, r in out[key]["recommend"].items()
+    ]
+    met = [f"{m} c{c[1:]}" for m, c, r in rows if r["rps"] >= 500 and r["p99_ms"] <= 50]
     lines += [
+        "",
+        "Target ≥ 500 req/s at p99 ≤ 50 ms for /recommend (known users) met by: "
+        + (", ".join(met) or "none")
+        + "; missed by: "
+        + (", ".join(f"{m} c{c[1:]}" for m, c, r in rows if f"{m} c{c[1:]}" not in met) or "none")
+        + ".",
         "",
         f"Feedback-to-effect (new users, time from the `/feedback` 2xx to a `/recommend` reply "
         f"reflecting it, {e['users']} users): median {e['median_s'] * 1000:.1f} ms, "

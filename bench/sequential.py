@@ -10,6 +10,7 @@ validation history. Anchors (same protocol, published): SASRec 0.160 / 0.285 and
 EASE measured here 0.050.
 
 Usage: python bench/sequential.py [--variants ...] [--epochs N] [--budget-min M] [--batch-size B]
+       [--lr LR] [--threads T] [--patience P] [--tag TEXT]
 The multi-scenario transfer benchmark is bench/transfer.py.
 """
 
@@ -46,6 +47,8 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=128)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--threads", type=int, default=2, help="torch threads")
+    ap.add_argument("--patience", type=int, default=10, help="validation checks without gain")
+    ap.add_argument("--tag", default="", help="suffix of the result rows, e.g. 'lr 2e-3, long'")
     args = ap.parse_args()
     ds = lmrec.datasets.load("ml-1m").binarize()
     split = lmrec.split.leave_last_out(ds, n_test=1, n_valid=1)
@@ -59,7 +62,7 @@ def main() -> None:
         "batch_size": args.batch_size,
         "lr": args.lr,
         "epochs": args.epochs,
-        "patience": 10,
+        "patience": args.patience,
         "threads": args.threads,
         "progress": True,
         "time_budget_s": args.budget_min * 60,
@@ -93,7 +96,7 @@ def main() -> None:
             best_valid_ndcg=max(r.get("valid_ndcg@10", 0) for r in model.history_),
             history=model.history_,
         )
-        rows[label] = row
+        rows[f"{label} ({args.tag})" if args.tag else label] = row
         print(f"{label}: ndcg@10={row['ndcg@10']:.4f} hr@10={row['hr@10']:.4f} epochs={epochs}")
     env = environment()
     out = {

@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lmrec.errors import ConfigError
+from lmrec.serve.explore import ExploreConfig
 
 
 class Limits(BaseModel):
@@ -42,6 +43,8 @@ class ServeConfig(BaseModel):
         cors_origins: allowed CORS origins; empty (the default) = CORS off.
         limits: request limits.
         flush_ms: longest wait of the event writer to group commits.
+        explore: exploration slots in every list (None, the default: pure ranking, every
+            propensity 1); see :class:`~lmrec.serve.explore.ExploreConfig`.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -57,6 +60,7 @@ class ServeConfig(BaseModel):
     cors_origins: list[str] = Field(default_factory=list)
     limits: Limits = Field(default_factory=lambda: Limits.model_validate({}))
     flush_ms: float = Field(2.0, ge=0, le=1000)
+    explore: ExploreConfig | None = None
 
     @classmethod
     def from_yaml(cls, path: Path | str) -> ServeConfig:

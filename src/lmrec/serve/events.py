@@ -231,6 +231,21 @@ class EventStore:
         )
         return [(str(i), str(t)) for i, t in rows.fetchall()]
 
+    def served_since(self, ts: float) -> list[tuple[float, str | None, list[str]]]:
+        """Served lists logged at or after ``ts`` as (ts, user, item ids), oldest first."""
+        rows = self._reader().execute(
+            "SELECT ts, user_id, items FROM served WHERE ts >= ? ORDER BY seq", (ts,)
+        )
+        return [(float(t), u, [str(i) for i in json.loads(x)]) for t, u, x in rows.fetchall()]
+
+    def events_since(self, ts: float) -> list[tuple[float, str, str, float]]:
+        """Events received at or after ``ts`` as (received, user, item, value), in order."""
+        rows = self._reader().execute(
+            "SELECT received, user_id, item_id, value FROM events WHERE received >= ? ORDER BY seq",
+            (ts,),
+        )
+        return [(float(t), str(u), str(i), float(v)) for t, u, i, v in rows.fetchall()]
+
     def count(self, table: str = "events") -> int:
         """Rows in ``table`` (events, served or items)."""
         if table not in ("events", "served", "items"):

@@ -63,7 +63,11 @@ class RecItem(_Body):
 
     item: Id
     score: float
-    propensity: float = Field(1.0, description="probability the policy shows it (1 here)")
+    propensity: float = Field(
+        1.0,
+        description="probability that the serving policy put this item in this position: 1 for "
+        "ranked positions, the explorer's probability for exploration slots (config `explore`)",
+    )
     reason: Reason | None = None
 
 

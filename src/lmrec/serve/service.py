@@ -29,6 +29,7 @@ from lmrec.models import Recommender, UserBatch
 from lmrec.serve import _explain
 from lmrec.serve.config import ServeConfig
 from lmrec.serve.events import Event, EventStore
+from lmrec.serve.explore import Explorer
 from lmrec.serve.registry import ModelRegistry
 from lmrec.serve.schemas import FeedbackEvent, NewItem, RecommendRequest
 
@@ -67,6 +68,7 @@ class Service:
         self.registry = ModelRegistry(config.registry)
         self.active: Active | None = None
         self.store: EventStore | None = None
+        self.explorer = Explorer(config.explore) if config.explore else None
         self._swap = threading.Lock()
 
     # ------------------------------------------------------------------ lifecycle
@@ -74,6 +76,10 @@ class Service:
         """Open the event store and load the configured version (verified)."""
         version = self.registry.resolve(self.config.model, self.config.version)
         self.store = EventStore(self.config.events_db, flush_ms=self.config.flush_ms)
+        if self.explorer is not None:
+            since = time.time() - self.explorer.config.replay_s
+            n = self.explorer.replay(self.store.served_since(since), self.store.events_since(since))
+            _log.info("explorer replayed", extra={"rows": n})
         self.activate(version, record=False)
 
     def stop(self) -> None:
@@ -142,9 +148,12 @@ class Service:
         exclude = _dense(m, req.exclude or [], subj.unknown)
         exclude = np.concatenate([exclude, subj.exclude])
         include = None if req.include is None else _dense(m, req.include, subj.unknown)
+        k = min(req.k, m.n_items)
+        ex = self.explorer
+        n_head = k if ex is None else max(k - ex.config.slots, 0)
         recs = m.recommend(
             batch,
-            k=min(req.k, m.n_items),
+            k=k if ex is None else min(n_head + ex.config.pool, m.n_items),
             exclude_seen=req.exclude_seen,
             candidates=include,
             exclude=exclude if len(exclude) else None,
@@ -152,10 +161,17 @@ class Service:
         idx = recs.items[0]
         keep = (idx >= 0) & np.isfinite(recs.scores[0])
         idx, scores = idx[keep], recs.scores[0][keep]
+        props = np.ones(min(n_head, len(idx)))
+        if ex is not None and len(idx) > n_head:
+            pos, p = ex.choose([str(i) for i in m.items_.ids[idx[n_head:]].tolist()], k - n_head)
+            idx = np.concatenate([idx[:n_head], idx[n_head:][pos]])
+            scores = np.concatenate([scores[:n_head], scores[n_head:][pos]])
+            props = np.concatenate([props, p])
+        idx, scores = idx[:k], scores[:k]
         items = m.items_.ids[idx].tolist()
         out = [
-            {"item": i, "score": round(float(s), 6), "propensity": 1.0}
-            for i, s in zip(items, scores, strict=True)
+            {"item": i, "score": round(float(s), 6), "propensity": round(float(p), 6)}
+            for i, s, p in zip(items, scores, props, strict=True)
         ]
         if req.explain:
             hist = subj.history if subj.source != "user" else batch.history.indices
@@ -171,12 +187,14 @@ class Service:
                 req.scenario,
                 act.name,
                 act.version,
-                "deterministic",
+                "deterministic" if ex is None else ex.name,
                 items,
                 [r["score"] for r in out],
-                [1.0] * len(out),
+                [r["propensity"] for r in out],
             )
         )
+        if ex is not None:
+            ex.served(subj.user_key, [str(i) for i in items])
         return {
             "request_id": request_id,
             "model": act.name,
@@ -225,7 +243,16 @@ class Service:
             Event(e.event_id, str(e.user), str(e.item), e.value, e.kind, e.ts or 0.0)
             for e in events
         ]
-        return self._store().submit(rows)
+        done = self._store().submit(rows)
+        ex = self.explorer
+        if ex is not None:  # rewards count once the events are durable
+
+            def learn(f: Future[int]) -> None:
+                if f.exception() is None:
+                    ex.feedback([(r.user_id, r.item_id, r.value) for r in rows])
+
+            done.add_done_callback(learn)
+        return done
 
     # ------------------------------------------------------------------ catalogue
     def add_items(self, items: Sequence[NewItem]) -> tuple[list[Any], int]:
