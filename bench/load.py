@@ -312,6 +312,14 @@ def main() -> None:
         finally:
             proc.terminate()
             proc.wait(timeout=60)
+        proc, url = start_server(root, root / "events-2w.db", extra="workers: 2\n")
+        try:
+            out["two_workers"] = {
+                f"c{c}": recommend_load(url, users, c, n, repeats) for c in (16, 64)
+            }
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)
         proc, url = start_server(root, root / "events-explore.db", extra=f"explore: {EXPLORE}\n")
         try:
             out["explore"] = {"config": EXPLORE}
@@ -374,6 +382,11 @@ def markdown(out: dict[str, Any]) -> str:
         f"| /feedback (50 events per request) | 16 | {f['requests']} | {f['errors']} | "
         f"{f['rps']} ({f['events_per_s']:,} events/s) | {f['p50_ms']} | {f['p99_ms']} |"
     )
+    for c, r in out.get("two_workers", {}).items():
+        lines.append(
+            f"| /recommend, ALS, **2 worker processes** | {c[1:]} | {r['requests']} | "
+            f"{r['errors']} | {r['rps']} | {r['p50_ms']} | {r['p99_ms']} |"
+        )
     if "explore" in out:
         for c, r in out["explore"]["recommend"].items():
             lines.append(

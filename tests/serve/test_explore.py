@@ -33,6 +33,12 @@ def test_rewards_are_exact_conjugate_updates() -> None:
     assert ex.rewards == [2, 1]
 
 
+def test_only_explored_slots_are_replayed() -> None:
+    assert Explorer.explored("reserved_slots:thompson:2", ["a", "b", "c"]) == ["b", "c"]
+    assert Explorer.explored("reserved_slots:ucb1:0", ["a"]) == []
+    assert Explorer.explored("deterministic", ["a"]) == []
+
+
 def test_anonymous_lists_open_no_impressions() -> None:
     ex = Explorer(ExploreConfig())
     ex.served(None, ["a"], now=0.0)
@@ -62,7 +68,7 @@ def test_replay_rebuilds_the_same_posterior() -> None:
     for t in range(50):
         items = [f"i{j}" for j in rng.choice(6, 2, replace=False)]
         live.served(f"u{t % 7}", items, now=float(t))
-        served.append((float(t), f"u{t % 7}", items))
+        served.append((float(t), f"u{t % 7}", "reserved_slots:thompson:2", items))
         if rng.random() < 0.5:
             ev = (t + 0.5, f"u{t % 7}", items[0], 1.0)
             live.feedback([ev[1:]], now=ev[0])
@@ -93,7 +99,7 @@ def test_service_logs_propensities_and_learns_from_feedback(
         assert ex.rewards == [0, 1]
     with sqlite3.connect(cfg.events_db) as db:
         pol, stored = db.execute("SELECT policy, propensities FROM served").fetchone()
-    assert pol == f"reserved_slots:{policy}" and json.loads(stored) == props
+    assert pol == f"reserved_slots:{policy}:2" and json.loads(stored) == props
     with TestClient(_app(cfg)) as c:  # a restart replays the log: the reward is still there
         again = c.app.state.service.explorer  # type: ignore[attr-defined]
         assert again.rewards == [0, 1]

@@ -65,7 +65,11 @@ class Metrics:
             "lmrec_feedback_events", "feedback events", ["outcome"], registry=self.registry
         )
         self.model = Gauge(
-            "lmrec_model_info", "active model (1)", ["name", "version"], registry=self.registry
+            "lmrec_model_info",
+            "active model (1); per worker process when there are several",
+            ["name", "version"],
+            registry=self.registry,
+            multiprocess_mode="liveall",
         )
 
     def set_model(self, name: str, version: str) -> None:

@@ -10,6 +10,8 @@ Stability: experimental.
 """
 
 import asyncio
+import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -17,11 +19,11 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Path, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from lmrec.serve import schemas as s
 from lmrec.serve._http import ERROR_CODES, ApiError, Guards, error, install_handlers
-from lmrec.serve._observe import Metrics, ObserveMiddleware
+from lmrec.serve._observe import Metrics, ObserveMiddleware, json_logging
 from lmrec.serve.config import ServeConfig
 from lmrec.serve.events import StoreClosed
 from lmrec.serve.security import BodyLimitMiddleware
@@ -35,16 +37,19 @@ def create_app(config: ServeConfig) -> FastAPI:
         ConfigError: an API-key environment variable named by the config is not set.
     """
     service, metrics, guards = Service(config), Metrics(), Guards(config)
+    service.on_activate = lambda act: metrics.set_model(act.name, act.version)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(service.start)
-        act = service.current()
-        metrics.set_model(act.name, act.version)
         try:
             yield
         finally:
             await run_in_threadpool(service.stop)  # commits every queued event
+            if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # drop this worker's live gauges
+                from prometheus_client import multiprocess
+
+                multiprocess.mark_process_dead(os.getpid())
 
     app = FastAPI(
         title="lmrec service",
@@ -66,6 +71,20 @@ def create_app(config: ServeConfig) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=config.cors_origins)
     app.add_middleware(ObserveMiddleware, metrics=metrics)
     return app
+
+
+CONFIG_ENV = "LMREC_SERVE_CONFIG_JSON"  # how ``lmrec serve --workers N`` hands the config over
+
+
+def app_from_env() -> FastAPI:
+    """The app of one worker process of ``lmrec serve`` with ``workers > 1`` (a uvicorn
+    factory): the validated config comes as JSON in ``LMREC_SERVE_CONFIG_JSON``."""
+    from threadpoolctl import threadpool_limits
+
+    level = os.environ.get("LMREC_SERVE_LOG_LEVEL", "info").upper()
+    json_logging(getattr(logging, level, logging.INFO))
+    threadpool_limits(1)
+    return create_app(ServeConfig.model_validate_json(os.environ[CONFIG_ENV]))
 
 
 def _check_k(k: int, max_k: int) -> None:
@@ -146,8 +165,14 @@ def _ops_routes(app: FastAPI, service: Service, metrics: Metrics) -> None:
 
     @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse)
     def prometheus() -> Response:
-        """Prometheus metrics."""
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        """Prometheus metrics (summed over the worker processes when there are several)."""
+        if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        from prometheus_client import multiprocess
+
+        merged = CollectorRegistry()
+        multiprocess.MultiProcessCollector(merged)
+        return Response(generate_latest(merged), media_type=CONTENT_TYPE_LATEST)
 
 
 def _admin_routes(app: FastAPI, service: Service, metrics: Metrics, guards: Guards) -> None:
@@ -174,6 +199,5 @@ def _admin_routes(app: FastAPI, service: Service, metrics: Metrics, guards: Guar
         if version not in published:
             have = ", ".join(published) or "none"
             raise ApiError(404, "unknown_version", f"no version {version!r} (published: {have})")
-        act = await run_in_threadpool(service.activate, version)
-        metrics.set_model(act.name, act.version)
+        await run_in_threadpool(service.activate, version)
         return listing()

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from lmrec.errors import ConfigError
 from lmrec.serve.explore import ExploreConfig
@@ -44,7 +44,11 @@ class ServeConfig(BaseModel):
         limits: request limits.
         flush_ms: longest wait of the event writer to group commits.
         explore: exploration slots in every list (None, the default: pure ranking, every
-            propensity 1); see :class:`~lmrec.serve.explore.ExploreConfig`.
+            propensity 1); see :class:`~lmrec.serve.explore.ExploreConfig`. Needs one worker.
+        workers: server processes (one per core is the fast setting). Each loads the model;
+            they share the event store, and each follows the registry's active version and
+            the items added by the others every ``sync_s`` seconds.
+        sync_s: how often a worker checks the active version and added items (workers > 1).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -61,6 +65,17 @@ class ServeConfig(BaseModel):
     limits: Limits = Field(default_factory=lambda: Limits.model_validate({}))
     flush_ms: float = Field(2.0, ge=0, le=1000)
     explore: ExploreConfig | None = None
+    workers: int = Field(1, ge=1, le=64)
+    sync_s: float = Field(0.5, gt=0, le=60)
+
+    @model_validator(mode="after")
+    def _one_explorer(self) -> ServeConfig:
+        if self.explore is not None and self.workers > 1:
+            raise ValueError(
+                "explore needs workers: 1 (the explorer learns in the process that served the "
+                "list, so its rewards would be split across workers)"
+            )
+        return self
 
     @classmethod
     def from_yaml(cls, path: Path | str) -> ServeConfig:

@@ -231,12 +231,14 @@ class EventStore:
         )
         return [(str(i), str(t)) for i, t in rows.fetchall()]
 
-    def served_since(self, ts: float) -> list[tuple[float, str | None, list[str]]]:
-        """Served lists logged at or after ``ts`` as (ts, user, item ids), oldest first."""
+    def served_since(self, ts: float) -> list[tuple[float, str | None, str, list[str]]]:
+        """Served lists logged at or after ``ts`` as (ts, user, policy, item ids), in order."""
         rows = self._reader().execute(
-            "SELECT ts, user_id, items FROM served WHERE ts >= ? ORDER BY seq", (ts,)
+            "SELECT ts, user_id, policy, items FROM served WHERE ts >= ? ORDER BY seq", (ts,)
         )
-        return [(float(t), u, [str(i) for i in json.loads(x)]) for t, u, x in rows.fetchall()]
+        return [
+            (float(t), u, str(p), [str(i) for i in json.loads(x)]) for t, u, p, x in rows.fetchall()
+        ]
 
     def events_since(self, ts: float) -> list[tuple[float, str, str, float]]:
         """Events received at or after ``ts`` as (received, user, item, value), in order."""

@@ -4,11 +4,11 @@ bandit policy among the model's next-best candidates, and every position's prope
 logged with the served list (for off-policy evaluation).
 
 The explorer keeps one Beta-Bernoulli arm per item id (so it survives hot swaps and items
-added at serving time). Rewards come from feedback: every item served to a known user opens an
-impression; positive feedback (``value > 0``) from that user on that item within
-``reward_window_s`` closes it with reward 1, otherwise it closes with reward 0 when the window
-ends. Both updates are exact conjugate updates of the policy. The state lives in memory and is
-rebuilt at start-up by replaying the served lists and events of the last ``replay_s`` seconds
+added at serving time). Rewards come from feedback: every item served to a known user in an
+exploration slot opens an impression; positive feedback (``value > 0``) from that user on that
+item within ``reward_window_s`` closes it with reward 1, otherwise it closes with reward 0 when
+the window ends. Both are exact conjugate updates of the policy. The state lives in memory and
+is rebuilt at start-up by replaying the served lists and events of the last ``replay_s`` seconds
 from the event store, so a restart keeps what was learned.
 
 Stability: experimental.
@@ -35,7 +35,8 @@ class ExploreConfig(BaseModel):
         slots: positions at the end of each list filled by the policy (lists shorter than
             ``slots + 1`` are all explored).
         pool: how many of the model's next-best candidates (after the exploited head) the policy
-            chooses from; bounded so exploration stays near what the model would show.
+            chooses from; bounded so exploration stays near what the model would show (and
+            Thompson sampling's Monte-Carlo propensities cost about 17 µs per pool item).
         policy: ``thompson`` (Monte-Carlo propensities), ``epsilon_greedy`` or ``ucb1``.
         params: the policy's hyperparameters (e.g. ``{prior_a: 1, prior_b: 20}`` or
             ``{epsilon: 0.2}``), see :mod:`lmrec.models.bandit`.
@@ -48,7 +49,7 @@ class ExploreConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     slots: int = Field(1, ge=1, le=100)
-    pool: int = Field(50, ge=1, le=10_000)
+    pool: int = Field(20, ge=1, le=10_000)
     policy: Literal["thompson", "epsilon_greedy", "ucb1"] = "thompson"
     params: dict[str, Any] = Field(default_factory=dict)
     reward_window_s: float = Field(600.0, gt=0)
@@ -76,10 +77,19 @@ class Explorer:
         self.rewards = [0, 0]  # impressions closed with reward 0 and 1
         self._lock = threading.Lock()
 
-    @property
-    def name(self) -> str:
-        """The policy label logged with each served list."""
-        return f"reserved_slots:{self.config.policy}"
+    def label(self, n_explored: int) -> str:
+        """The policy logged with a served list whose last ``n_explored`` items were explored:
+        ``reserved_slots:<policy>:<n_explored>`` (replay reads the count back)."""
+        return f"reserved_slots:{self.config.policy}:{n_explored}"
+
+    @staticmethod
+    def explored(policy: str, items: list[str]) -> list[str]:
+        """The explored items of a logged list, from its policy label (see :meth:`label`)."""
+        parts = policy.split(":")
+        if len(parts) != 3 or parts[0] != "reserved_slots" or not parts[2].isdigit():
+            return []
+        n = int(parts[2])
+        return items[len(items) - n :] if n else []
 
     def _arms(self, ids: Sequence[str]) -> np.ndarray:
         new = [i for i in dict.fromkeys(ids) if i not in self.arms]
@@ -112,9 +122,9 @@ class Explorer:
             self._expire(now)
             for item in items:
                 self.pending.setdefault((user, item), now)
-            while len(self.pending) > self.config.max_pending:
-                (_, old), _ = self.pending.popitem(last=False)
-                self._reward([old], 0.0)
+            over = len(self.pending) - self.config.max_pending
+            if over > 0:
+                self._reward([self.pending.popitem(last=False)[0][1] for _ in range(over)], 0.0)
 
     def feedback(self, events: Iterable[tuple[str, str, float]], now: float | None = None) -> None:
         """Close the impressions that ``(user, item, value)`` events answer."""
@@ -150,15 +160,15 @@ class Explorer:
     # ------------------------------------------------------------------ start-up
     def replay(
         self,
-        served: Iterable[tuple[float, str | None, list[str]]],
+        served: Iterable[tuple[float, str | None, str, list[str]]],
         events: Iterable[tuple[float, str, str, float]],
         now: float | None = None,
     ) -> int:
-        """Rebuild the state from logged ``(ts, user, items)`` lists and ``(ts, user, item,
-        value)`` events (each in time order); returns the number of rows replayed."""
+        """Rebuild the state from logged ``(ts, user, policy, items)`` lists and ``(ts, user,
+        item, value)`` events (each in time order); returns the number of rows replayed."""
         now = time.time() if now is None else now
         merged = sorted(
-            [(ts, 0, (u, items)) for ts, u, items in served]
+            [(ts, 0, (u, self.explored(p, items))) for ts, u, p, items in served]
             + [(ts, 1, (u, i, v)) for ts, u, i, v in events],
             key=lambda r: (r[0], r[1]),
         )

@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
@@ -69,7 +69,11 @@ class Service:
         self.active: Active | None = None
         self.store: EventStore | None = None
         self.explorer = Explorer(config.explore) if config.explore else None
+        self.on_activate: Callable[[Active], None] | None = None  # e.g. the metrics' model gauge
         self._swap = threading.Lock()
+        self._stopping = threading.Event()
+        self._sync: threading.Thread | None = None
+        self._n_added = 0
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
@@ -81,11 +85,51 @@ class Service:
             n = self.explorer.replay(self.store.served_since(since), self.store.events_since(since))
             _log.info("explorer replayed", extra={"rows": n})
         self.activate(version, record=False)
+        if self.config.workers > 1:
+            self._n_added = self.store.count("items")
+            self._sync = threading.Thread(target=self._follow, name="lmrec-sync", daemon=True)
+            self._sync.start()
 
     def stop(self) -> None:
-        """Flush and close the event store (pending events are committed first)."""
+        """Stop following other workers; flush and close the event store (pending events are
+        committed first)."""
+        self._stopping.set()
+        if self._sync is not None:
+            self._sync.join(timeout=30)
         if self.store is not None:
             self.store.close()
+
+    def _follow(self) -> None:
+        """With several workers: adopt the version another worker activated and the items it
+        added, every ``sync_s`` seconds (the registry and the event store are shared)."""
+        while not self._stopping.wait(self.config.sync_s):
+            try:
+                self.sync()
+            except Exception as e:  # keep serving the current model; try again next time
+                _log.error("sync failed: %s", e)
+
+    def sync(self) -> None:
+        """Activate the registry's recorded version if it differs from ours, and add the items
+        other workers added since the last call."""
+        act, store = self.current(), self._store()
+        wanted = self.registry.active(self.config.model)
+        if wanted is not None and wanted != act.version:
+            self.activate(wanted, record=False)  # also re-adds every stored item
+            self._n_added = store.count("items")
+            return
+        n = store.count("items")
+        if n == self._n_added:
+            return
+        with self._swap:
+            act = self.current()
+            new = copy.copy(act.model)
+            if hasattr(new, "index_"):
+                new.index_ = None  # the faiss index is shared with the old object: rebuild
+            before = new.n_items
+            self._reapply_items(new)
+            if new.n_items != before:
+                self.active = Active(act.name, act.version, new, act.loaded_at)
+            self._n_added = n
 
     def ready(self) -> bool:
         """Whether a model is active and the store is open."""
@@ -123,6 +167,8 @@ class Service:
                     _log.warning("could not record the active version: %s", e)
             act = self.active = Active(name, version, model, time.time())
         _log.info("model active", extra={"model": name, "version": version})
+        if self.on_activate is not None:
+            self.on_activate(act)
         return act
 
     def _reapply_items(self, model: Recommender) -> None:
@@ -187,14 +233,14 @@ class Service:
                 req.scenario,
                 act.name,
                 act.version,
-                "deterministic" if ex is None else ex.name,
+                "deterministic" if ex is None else ex.label(max(len(items) - n_head, 0)),
                 items,
                 [r["score"] for r in out],
                 [r["propensity"] for r in out],
             )
         )
-        if ex is not None:
-            ex.served(subj.user_key, [str(i) for i in items])
+        if ex is not None:  # the explored slots open impressions
+            ex.served(subj.user_key, [str(i) for i in items[n_head:]])
         return {
             "request_id": request_id,
             "model": act.name,

@@ -68,7 +68,9 @@ class ContentKNN(TextRecommender):
         known = batch.known
         if self.config.rating_weight and hist.nnz:
             hist.data /= max(float(hist.data.max()), 1e-9)
-        if known.any():  # known users: the fitted rating/recency weights
+        if known.all():  # known users: the fitted rating/recency weights
+            hist = self.weights_[batch.index]
+        elif known.any():
             own = self.weights_[np.maximum(batch.index, 0)]
             keep = sp.diags(known.astype(np.float32))
             hist = (keep @ own + sp.diags((~known).astype(np.float32)) @ hist).tocsr()
