@@ -46,7 +46,7 @@ RESULTS = Path(__file__).parent / "results"
 KEY, ADMIN = "bench-write-key", "bench-admin-key"
 ALS = {"factors": 256, "regularization": 30.0, "iterations": 15}  # bench/baselines.py's choice
 TIME_BOUND_S = 30.0
-EXPLORE = "{slots: 2, pool: 50, policy: thompson}"  # the exploration run's config
+EXPLORE = "{slots: 2, pool: 20, policy: thompson}"  # the exploration run's config
 
 
 def _free_port() -> int:
@@ -107,12 +107,11 @@ QUERIES = [
 
 
 def server_stack() -> str:
-    """The event loop and HTTP parser uvicorn picks ("auto": uvloop/httptools when installed)."""
+    """The event loop and HTTP parser of ``lmrec serve`` (httptools when installed)."""
     import importlib.util
 
-    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
     http = "httptools" if importlib.util.find_spec("httptools") else "h11"
-    return f"{loop} + {http}"
+    return f"asyncio + {http}"  # lmrec serve's choice (see lmrec/cli/serve.py)
 
 
 def start_server(
@@ -183,6 +182,8 @@ def recommend_load(url: str, users: list[Any], c: int, n: int, repeats: int) -> 
     cores to the server), else httpx."""
     rng = random.Random(c)
     runs = []
+    if shutil.which("wrk"):  # warm-up, discarded: first calls import and allocate lazily
+        _wrk(url, users, c, seconds=2)
     for _ in range(repeats):
         if shutil.which("wrk"):
             runs.append(_wrk(url, users, c, seconds=max(3, n // 500)))
