@@ -46,6 +46,7 @@ RESULTS = Path(__file__).parent / "results"
 KEY, ADMIN = "bench-write-key", "bench-admin-key"
 ALS = {"factors": 256, "regularization": 30.0, "iterations": 15}  # bench/baselines.py's choice
 TIME_BOUND_S = 30.0
+READY_S: dict[str, list[float]] = {}  # seconds from process start to a 200 from /ready
 EXPLORE = "{slots: 2, pool: 20, policy: thompson}"  # the exploration run's config
 
 
@@ -128,10 +129,13 @@ def start_server(
     with open(root / f"server-{model}.log", "wb") as log:
         proc = subprocess.Popen(args, env=env, stderr=log)
     url = f"http://127.0.0.1:{port}"
-    end = time.monotonic() + 60
+    t0 = time.monotonic()
+    end = t0 + 60
     while time.monotonic() < end:
         try:
             if httpx.get(f"{url}/ready", timeout=1).status_code == 200:
+                key = model + (f" ({extra.strip()})" if extra else "")
+                READY_S.setdefault(key, []).append(round(time.monotonic() - t0, 2))
                 return proc, url
         except httpx.HTTPError:
             time.sleep(0.2)
@@ -334,6 +338,7 @@ def main() -> None:
             out["text"] = lm_model(root, "ml1m-content", users, n, repeats)
             out["distilled"] = lm_model(root, "ml1m-distilled", users, n, repeats)
     out["catalogue"] = {"users": len(users), "items": 3706}
+    out["start_to_ready_s"] = READY_S
     suffix = "-quick" if args.quick else ""
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"load{suffix}.json").write_text(json.dumps(out, indent=2) + "\n")
@@ -433,6 +438,11 @@ def markdown(out: dict[str, Any]) -> str:
         f"Feedback-to-effect (new users, time from the `/feedback` 2xx to a `/recommend` reply "
         f"reflecting it, {e['users']} users): median {e['median_s'] * 1000:.1f} ms, "
         f"max {e['max_s'] * 1000:.1f} ms: the first request after the acknowledgement.",
+        "",
+        "Start (or restart) to ready, seconds from the process start to the first 200 from "
+        "`/ready` (imports, verified model load, event store open): "
+        + "; ".join(f"{m}: {v}" for m, v in out.get("start_to_ready_s", {}).items())
+        + ".",
         "",
         "/recommend runs: median of the req/s of "
         + ", ".join(f"{c[1:]}: {r['runs_rps']}" for c, r in out["recommend"].items()),
