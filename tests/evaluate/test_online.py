@@ -205,6 +205,35 @@ def test_prequential_frozen_incremental_retrain() -> None:
     assert all(r.update_s == pytest.approx(0.0, abs=1e-3) for r in res if r.strategy == "frozen")
 
 
+def test_prequential_steps_update_inside_a_window() -> None:
+    """With steps, late users are folded in during their first window, so incremental beats
+    frozen already there; min_history keeps new users with few events on popularity."""
+    from lmrec.evaluate.online import prequential
+    from lmrec.models.factorization import ALS
+
+    ds = _timed_blocks()
+
+    def make() -> ALS:
+        return ALS(factors=4, iterations=5, regularization=0.1, num_threads=1, seed=0)
+
+    whole = prequential(ds, make, n_windows=1, k=5, strategies=("frozen", "incremental"))
+    steps = prequential(ds, make, n_windows=1, k=5, strategies=("frozen", "incremental"), step=20)
+    once = {r.strategy: r for r in whole}
+    assert once["incremental"].ndcg == once["frozen"].ndcg  # one step: updates come too late
+    stepped = {r.strategy: r for r in steps}
+    assert stepped["incremental"].ndcg > stepped["frozen"].ndcg
+    assert stepped["incremental"].n_users > whole[0].n_users  # users counted once per step
+    never = prequential(
+        ds, make, n_windows=1, k=5, strategies=("frozen", "incremental"), step=20, min_history=99
+    )
+    # late users never reach 99 events, so they stay on popularity (known users still update)
+    assert never[1].ndcg < stepped["incremental"].ndcg
+    from lmrec.errors import DataError
+
+    with pytest.raises(DataError, match="step"):
+        prequential(ds, make, step=0)
+
+
 def test_simulator_errors_name_the_problem() -> None:
     from lmrec.errors import DataError
 

@@ -13,6 +13,11 @@ the items they interact with in the window (NDCG@k, bootstrap CI over users), an
   seen after the initial fit keep their initial factors, so it cannot learn new items;
 * ``retrain``: fits a fresh model on all events up to the window's end.
 
+With ``step`` the protocol is real-time test-then-train inside each window: the window's
+events are cut into steps of ``step`` events; each step's users are scored on their items of
+that step, then ``incremental`` folds them in before the next step (what a service applying
+feedback at once does), while ``retrain`` still refits at window ends (a nightly job).
+
 Update time is wall-clock per window (``update_s``), so incremental vs retrain compute can be
 compared.
 """
@@ -25,6 +30,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from lmrec.data import Dataset
 from lmrec.errors import DataError
@@ -73,7 +79,7 @@ def _recommend(
     known: np.ndarray,
     model: Recommender,
     users: np.ndarray,
-    seen: Any,
+    seen: list[list[int]],
     k: int,
 ) -> np.ndarray:
     """Top-k with user ``factors``; users not ``known`` get the model's popularity scores."""
@@ -81,8 +87,19 @@ def _recommend(
     cold = ~known[users]
     if cold.any():
         scores[cold] = model._fallback_scores()
-    mask_rows(scores, seen[users])
+    mask_rows(scores, _rows(seen, users, scores.shape[1]))
     return topk(scores.astype(np.float32), k)[0]
+
+
+def _rows(lists: list[list[int]], users: np.ndarray, n_items: int) -> sp.csr_matrix:
+    """The users' item lists as a binary CSR matrix (one row per user)."""
+    sizes = np.fromiter((len(lists[u]) for u in users), np.int64, len(users))
+    cols = np.fromiter((i for u in users for i in lists[u]), np.int64, int(sizes.sum()))
+    indptr = np.r_[0, np.cumsum(sizes)]
+    m = sp.csr_matrix((np.ones(len(cols), np.float32), cols, indptr), (len(users), n_items))
+    m.sum_duplicates()
+    m.data[:] = 1.0
+    return m
 
 
 def prequential(
@@ -93,6 +110,8 @@ def prequential(
     k: int = 10,
     strategies: Sequence[str] = STRATEGIES,
     seed: int = 0,
+    step: int | None = None,
+    min_history: int = 1,
 ) -> list[WindowResult]:
     """Run the prequential protocol (module docstring) for a factor model.
 
@@ -101,61 +120,81 @@ def prequential(
         make_model: returns an unfitted model with ``user_factors_``/``item_factors_`` after
             fit and a ``_foldin(history)`` method (ALS, BPR).
         initial_frac: share of events (oldest first) for the initial fit.
-        n_windows: later windows.
+        n_windows: later windows (retraining happens at the end of each).
         k: list length of NDCG@k.
         strategies: any of ``frozen``, ``incremental``, ``retrain``.
         seed: bootstrap seed.
+        step: events per test-then-train step inside a window: each step's users are scored on
+            their items of that step, then ``incremental`` folds them in (real-time updates);
+            None: one step per window. A user appearing in several steps counts once per step.
+        min_history: ``incremental`` serves a user unknown to the initial fit from their
+            folded-in vector once they have this many events, popularity before.
     """
     bad = set(strategies) - set(STRATEGIES)
     if bad:
         raise DataError(f"unknown strategies {sorted(bad)}; use {STRATEGIES}")
+    if step is not None and step < 1:
+        raise DataError(f"step must be ≥ 1 event, got {step}")
     initial, windows = chronological_windows(ds, initial_frac, n_windows)
     seen_rows = initial
+    seen: list[list[int]] = [[] for _ in range(ds.n_users)]
+    for u, i in zip(ds.user_index[initial].tolist(), ds.item_index[initial].tolist(), strict=True):
+        seen[u].append(i)
     base = make_model().fit(ds.subset(initial))
     start = (base, np.asarray(base.user_factors_).copy(), _active(ds, initial))  # type: ignore[attr-defined]
     state = dict.fromkeys(strategies, start)
     out: list[WindowResult] = []
     for w, rows in enumerate(windows):
-        seen = ds.subset(seen_rows).interactions
-        window = ds.subset(rows).interactions.tocsr()
-        users = np.flatnonzero(np.diff(window.indptr) > 0)
-        relevant = [set(window.indices[window.indptr[u] : window.indptr[u + 1]]) for u in users]
+        parts = [rows] if step is None else np.array_split(rows, -(-len(rows) // step))
+        values: dict[str, list[np.ndarray]] = {s: [] for s in strategies}
+        spent = dict.fromkeys(strategies, 0.0)
+        n_users = 0
+        for part in parts:
+            window = ds.subset(part).interactions.tocsr()
+            users = np.flatnonzero(np.diff(window.indptr) > 0)
+            relevant = [set(window.indices[window.indptr[u] : window.indptr[u + 1]]) for u in users]
+            n_users += len(users)
+            for s in strategies:
+                model, factors, known = state[s]
+                recs = _recommend(factors, known, model, users, seen, k)
+                values[s].append(ndcg_at_k([r[r >= 0] for r in recs], relevant, k))
+            for u, i in zip(
+                ds.user_index[part].tolist(), ds.item_index[part].tolist(), strict=True
+            ):
+                seen[u].append(i)
+            if "incremental" in state:
+                t0 = time.perf_counter()
+                state["incremental"] = _foldin(state["incremental"], users, seen, min_history)
+                spent["incremental"] += time.perf_counter() - t0
         seen_rows = np.r_[seen_rows, rows]
-        for s in strategies:
-            model, factors, known = state[s]
-            recs = _recommend(factors, known, model, users, seen, k)
-            values = ndcg_at_k([r[r >= 0] for r in recs], relevant, k)
-            mean, low, high = bootstrap_ci(values, seed=seed)
+        if "retrain" in state:
             t0 = time.perf_counter()
-            state[s] = _update(s, ds, model, factors, known, users, seen_rows, make_model)
-            out.append(WindowResult(s, w, mean, low, high, len(users), time.perf_counter() - t0))
+            fresh = make_model().fit(ds.subset(seen_rows))
+            state["retrain"] = (fresh, fresh.user_factors_, _active(ds, seen_rows))  # type: ignore[attr-defined]
+            spent["retrain"] += time.perf_counter() - t0
+        for s in strategies:
+            mean, low, high = bootstrap_ci(np.concatenate(values[s]), seed=seed)
+            out.append(WindowResult(s, w, mean, low, high, n_users, spent[s]))
     return out
+
+
+def _foldin(
+    current: tuple[Recommender, np.ndarray, np.ndarray],
+    users: np.ndarray,
+    seen: list[list[int]],
+    min_history: int = 1,
+) -> tuple[Recommender, np.ndarray, np.ndarray]:
+    """Fold ``users`` in again from their whole history so far (item factors fixed); those
+    with fewer than ``min_history`` events stay on popularity."""
+    model, factors, known = current
+    history = _rows(seen, users, model.item_factors_.shape[0])  # type: ignore[attr-defined]
+    factors = factors.copy()
+    factors[users] = model._foldin(history)  # type: ignore[attr-defined]
+    known = known.copy()
+    known[users] |= np.fromiter((len(seen[u]) >= min_history for u in users), bool, len(users))
+    return model, factors, known
 
 
 def _active(ds: Dataset, rows: np.ndarray) -> np.ndarray:
     """Users with at least one event among ``rows``."""
     return np.bincount(ds.user_index[rows], minlength=ds.n_users) > 0
-
-
-def _update(
-    strategy: str,
-    ds: Dataset,
-    model: Recommender,
-    factors: np.ndarray,
-    known: np.ndarray,
-    users: np.ndarray,
-    rows: np.ndarray,
-    make_model: Callable[[], Recommender],
-) -> tuple[Recommender, np.ndarray, np.ndarray]:
-    """The strategy's model, user factors and known-user mask after a window."""
-    if strategy == "frozen":
-        return model, factors, known
-    if strategy == "retrain":
-        fresh = make_model().fit(ds.subset(rows))
-        return fresh, fresh.user_factors_, _active(ds, rows)  # type: ignore[attr-defined]
-    history = ds.subset(rows).interactions.tocsr()[users]
-    factors = factors.copy()
-    factors[users] = model._foldin(history)  # type: ignore[attr-defined]
-    known = known.copy()
-    known[users] = True
-    return model, factors, known
