@@ -22,7 +22,9 @@ OPE: ``synthetic_log`` with a known true value; IPS, SNIPS and DR with bootstrap
 ``--ope-seeds`` independent logs. On the simulator: most-popular's value estimated from the
 random policy's log (IPS, SNIPS, DR, replay) against the exact value on the same rounds.
 
-Streaming: ``prequential`` ALS (frozen / incremental fold-in / retrain) over 5 time windows.
+Streaming: ``prequential`` ALS (frozen / incremental fold-in / retrain) over 5 time windows,
+once with updates at window ends and once in real time (incremental folds in every 100 events,
+scoring each step before updating on it; retraining still per window).
 
 Usage: python bench/online.py [--rounds 10000] [--seeds 5] [--dim 32] [--encoder minilm]
 (about 2 minutes on 2 shared cores once the MiniLM item embeddings are cached).
@@ -426,8 +428,11 @@ def update_latency() -> dict[str, float]:
     return out
 
 
-def run_streaming(ds: lmrec.data.Dataset, n_windows: int) -> dict[str, Any]:
-    """Prequential ALS on ml-1m: frozen vs incremental fold-in vs full retraining."""
+def run_streaming(
+    ds: lmrec.data.Dataset, n_windows: int, step: int | None = None
+) -> dict[str, Any]:
+    """Prequential ALS on ml-1m: frozen vs incremental fold-in vs full retraining (per window;
+    with ``step``, incremental folds in every ``step`` events, test-then-train)."""
     from lmrec.evaluate.online import prequential
     from lmrec.models.factorization import ALS
 
@@ -435,13 +440,22 @@ def run_streaming(ds: lmrec.data.Dataset, n_windows: int) -> dict[str, Any]:
         return ALS(factors=64, regularization=20.0, alpha=1.0, iterations=15, num_threads=2)
 
     t0 = time.perf_counter()
-    rows = [r.to_dict() for r in prequential(ds, make, initial_frac=0.5, n_windows=n_windows)]
+    res = prequential(ds, make, initial_frac=0.5, n_windows=n_windows, step=step)
+    rows = [r.to_dict() for r in res]
     by = {s: [r for r in rows if r["strategy"] == s] for s in ("frozen", "incremental", "retrain")}
     ratio = [i["ndcg"] / r["ndcg"] for i, r in zip(by["incremental"], by["retrain"], strict=True)]
     inc_s = sum(r["update_s"] for r in by["incremental"])
     ret_s = sum(r["update_s"] for r in by["retrain"])
     return {
-        "protocol": f"ALS 64f reg 20; first 50% of events by time, then {n_windows} windows",
+        "protocol": f"ALS 64f reg 20; first 50% of events by time, then {n_windows} windows"
+        + (
+            ""
+            if step is None
+            else f"; test-then-train steps of {step} events inside each window (incremental "
+            "folds in each step's users after scoring them; retrain at window ends)"
+        ),
+        "step": step,
+        "n_steps": sum(-(-n // step) for n in _sizes(ds, n_windows)) if step else n_windows,
         "windows": rows,
         "incremental_over_retrain_ndcg": ratio,
         "incremental_beats_frozen": [
@@ -451,6 +465,12 @@ def run_streaming(ds: lmrec.data.Dataset, n_windows: int) -> dict[str, Any]:
         "incremental_over_retrain_time": inc_s / ret_s,
         "seconds": time.perf_counter() - t0,
     }
+
+
+def _sizes(ds: lmrec.data.Dataset, n_windows: int) -> list[int]:
+    from lmrec.evaluate.online import chronological_windows
+
+    return [len(w) for w in chronological_windows(ds, 0.5, n_windows)[1]]
 
 
 def main() -> None:
@@ -469,6 +489,9 @@ def main() -> None:
     ap.add_argument("--user-min-rating", type=float, default=4.0)
     ap.add_argument("--only", nargs="*", help="run only these policy labels")
     ap.add_argument("--stream-windows", type=int, default=5, help="0 skips streaming")
+    ap.add_argument(
+        "--stream-step", type=int, default=100, help="events per real-time step (0: skip)"
+    )
     ap.add_argument("--ope-seeds", type=int, default=100)
     ap.add_argument("--stride", type=int, default=50)
     ap.add_argument("--window", type=int, default=500)
@@ -492,9 +515,11 @@ def main() -> None:
     }
     if args.stream_windows:
         result["streaming"] = run_streaming(ds, args.stream_windows)
+        if args.stream_step:
+            result["streaming_realtime"] = run_streaming(ds, args.stream_windows, args.stream_step)
     result["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     result["seconds"] = time.perf_counter() - t0
-    plots(runs, ope, result.get("streaming"), args)
+    plots(runs, ope, result.get("streaming"), args, result.get("streaming_realtime"))
     RESULTS.mkdir(exist_ok=True)
     clean = {**result, "ope": {k: v for k, v in ope.items() if not k.startswith("_")}}
     (RESULTS / f"{args.out}.json").write_text(json.dumps(clean, indent=1, default=float))
