@@ -4,13 +4,17 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Self
 
 import numpy as np
+import scipy.sparse as sp
 from pydantic import Field
 from threadpoolctl import threadpool_limits
 
 from lmrec.data import Dataset
+from lmrec.data._idmap import IdMap, as_id_array
+from lmrec.errors import DataError
 from lmrec.models._base import ModelConfig, Recommender, UserBatch, as_input, binary
 from lmrec.models.factorization._foldin import fold_in
 
@@ -77,6 +81,70 @@ class _ImplicitMF(Recommender):
     def _foldin(self, history: Any) -> np.ndarray:
         raise NotImplementedError
 
+    def update(
+        self,
+        users: Sequence[Any] | np.ndarray,
+        items: Sequence[Any] | np.ndarray,
+        values: Sequence[float] | np.ndarray | None = None,
+        fold_items: bool = False,
+    ) -> Self:
+        """Apply new interactions online, without retraining.
+
+        The events (external ids; unknown users and items join the catalogue) are added to the
+        training matrix (a repeated pair takes the new value), then every affected user's
+        factors are re-solved in closed form with the item factors fixed — an exact ALS
+        half-step for those rows. With ``fold_items`` the affected items are re-solved too
+        (user factors fixed; needed for new items, which start at zero and so are never
+        recommended otherwise); that reads their columns, O(stored events), so batch it.
+
+        Args:
+            users, items: one external id each per event.
+            values: interaction values (default 1).
+            fold_items: also re-solve the items of these events.
+
+        Returns:
+            self, updated in place.
+
+        Raises:
+            DataError: lengths differ, or a value is not finite.
+        """
+        self._check_fitted()
+        u_ids, i_ids = as_id_array(users), as_id_array(items)
+        vals = np.ones(len(u_ids), np.float32) if values is None else np.asarray(values, np.float32)
+        if not len(u_ids) == len(i_ids) == len(vals):
+            raise DataError(
+                f"update: {len(u_ids)} users, {len(i_ids)} items and {len(vals)} values differ"
+            )
+        if not np.isfinite(vals).all():
+            raise DataError("update: values must be finite")
+        if len(u_ids) == 0:
+            return self
+        f = self.item_factors_.shape[1]
+        self.users_, new_u = _grow(self.users_, u_ids, "user")
+        self.items_, new_i = _grow(self.items_, i_ids, "item")
+        if new_u:
+            self.user_factors_ = np.vstack([self.user_factors_, np.zeros((new_u, f), np.float32)])
+        if new_i:
+            self.item_factors_ = np.vstack([self.item_factors_, np.zeros((new_i, f), np.float32)])
+            self.popularity_ = np.r_[self.popularity_, np.zeros(new_i, np.float32)]
+        u = self.users_.index(u_ids).astype(np.int64)
+        i = self.items_.index(i_ids).astype(np.int64)
+        before = self.train_
+        self.train_ = _set_entries(before, u, i, vals, (len(self.users_), len(self.items_)))
+        np.add.at(self.popularity_, i, 1.0)  # counts events like the fitted popularity
+        touched = np.unique(u)
+        self.user_factors_[touched] = self._foldin(self.train_[touched])
+        if fold_items:
+            ti = np.unique(i)
+            cols = as_input(self.train_[:, ti].T.tocsr(), getattr(self.config, "binarize", True))
+            reg, alpha = self._solver()
+            self.item_factors_[ti] = fold_in(self.user_factors_, cols, reg, alpha)
+        return self
+
+    def _solver(self) -> tuple[float, float]:
+        """(λ, α) of the closed-form fold-in."""
+        raise NotImplementedError
+
     def _score(self, batch: UserBatch) -> np.ndarray:
         known = batch.index >= 0
         users = np.empty((len(batch), self.item_factors_.shape[1]), np.float32)
@@ -117,6 +185,9 @@ class ALS(_ImplicitMF):
         h = as_input(history, self.config.binarize)
         return fold_in(self.item_factors_, h, self.config.regularization, self.config.alpha)
 
+    def _solver(self) -> tuple[float, float]:
+        return self.config.regularization, self.config.alpha
+
 
 class BPR(_ImplicitMF):
     """Bayesian personalised ranking; new users are folded in by least squares on the
@@ -141,3 +212,56 @@ class BPR(_ImplicitMF):
 
     def _foldin(self, history: Any) -> np.ndarray:
         return fold_in(self.item_factors_, binary(history), self.config.foldin_regularization)
+
+    def _solver(self) -> tuple[float, float]:
+        return self.config.foldin_regularization, 1.0
+
+
+def _grow(ids: IdMap, new: np.ndarray, name: str) -> tuple[IdMap, int]:
+    """``ids`` extended by the unseen values of ``new`` (first-seen order) and how many."""
+    idx = ids.index(new, missing="negative")
+    unseen = list(dict.fromkeys(new[idx < 0].tolist()))
+    if not unseen:
+        return ids, 0
+    extra = as_id_array(unseen)
+    if ids.ids.dtype.kind in "iu" and extra.dtype.kind not in "iu":
+        raise DataError(
+            f"update: new {name} id {unseen[0]!r} is not an integer, but this model's {name} "
+            "ids are integers"
+        )
+    return IdMap(np.r_[ids.ids, extra.astype(ids.ids.dtype)], name=name), len(unseen)
+
+
+def _set_entries(
+    m: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, shape: tuple[int, int]
+) -> sp.csr_matrix:
+    """A new matrix: ``m`` grown to ``shape`` with ``m[rows, cols] = vals`` (the last of repeated
+    pairs wins). Stored pairs are overwritten and new ones inserted in place of a sparse sum:
+    a couple of copies of the stored arrays (about 1 ms per million entries)."""
+    if not m.has_sorted_indices:
+        m = m.sorted_indices()
+    key = rows * shape[1] + cols
+    _, from_end = np.unique(key[::-1], return_index=True)  # sorted by (row, col)
+    last = len(key) - 1 - from_end
+    rows, cols, vals = rows[last], cols[last], vals[last]
+    indptr = np.r_[m.indptr, np.full(shape[0] - m.shape[0], m.indptr[-1], m.indptr.dtype)]
+    data = m.data.copy()
+    pos = np.empty(len(rows), np.int64)
+    found = np.zeros(len(rows), bool)
+    for j, (r, c) in enumerate(zip(rows.tolist(), cols.tolist(), strict=True)):
+        lo, hi = indptr[r], indptr[r + 1]
+        p = lo + int(np.searchsorted(m.indices[lo:hi], c))
+        pos[j] = p
+        found[j] = p < hi and m.indices[p] == c
+    data[pos[found]] = vals[found]
+    add = ~found
+    if add.any():
+        data = np.insert(data, pos[add], vals[add])
+        indices = np.insert(m.indices, pos[add], cols[add].astype(m.indices.dtype))
+        counts = np.bincount(rows[add], minlength=shape[0])
+        indptr = indptr + np.r_[0, np.cumsum(counts)].astype(indptr.dtype)
+    else:
+        indices = m.indices.copy()
+    out = sp.csr_matrix((data, indices, indptr), shape=shape)
+    out.has_sorted_indices = True
+    return out
