@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+import lmrec
 from lmrec.serve import Event, EventStore
 from serve import W
 
@@ -85,3 +86,21 @@ def test_store_flushes_queued_events_on_close(tmp_path: Path) -> None:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     with pytest.raises(RuntimeError, match="closed"):
         store.submit([Event("late", "u", "1")])
+
+
+def test_sequential_model_reads_feedback_in_order(tmp_path: Path, env_keys: None) -> None:
+    """SASRec learned next = previous + 1: after feedback on item 20, a known user's next item
+    is 21 — the feedback is the newest step of the history, not sorted into it."""
+    from lmrec.serve import ModelRegistry, ServeConfig, create_app
+    from models.test_sequential import FAST, successor_data
+
+    ds = successor_data()
+    model = lmrec.models.create("sasrec", **{**FAST, "epochs": 60}).fit(ds)
+    ModelRegistry(tmp_path / "reg").publish(model, "seq")
+    cfg = ServeConfig(registry=tmp_path / "reg", model="seq", events_db=tmp_path / "e.db")
+    user = int(ds.users.ids[0])
+    with TestClient(create_app(cfg)) as c:
+        ev = {"events": [{"event_id": "s1", "user": user, "item": 20}]}
+        assert c.post("/feedback", json=ev, headers=W).status_code == 200
+        body = c.post("/recommend", json={"user": user, "k": 1}).json()
+    assert body["source"] == "user+feedback" and body["items"][0]["item"] == 21

@@ -190,7 +190,8 @@ class Service:
             batch = m.batch(subj.user_index)
         else:
             base = UserBatch.from_histories([subj.history], m.n_items, [subj.values.tolist()])
-            batch = UserBatch(base.index, base.history, (subj.text,) if subj.text else None)
+            text = (subj.text,) if subj.text else None
+            batch = UserBatch(base.index, base.history, text, base.sequences)  # order kept
         exclude = _dense(m, req.exclude or [], subj.unknown)
         exclude = np.concatenate([exclude, subj.exclude])
         include = None if req.include is None else _dense(m, req.include, subj.unknown)
@@ -355,14 +356,21 @@ def _dense(m: Recommender, ids: Sequence[Any], unknown: list[Any]) -> np.ndarray
 def _with_events(
     m: Recommender, user: int, events: list[tuple[str, float]]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """History (dense items, values) = training row (known users) + positive feedback; items
-    with non-positive feedback are returned for exclusion."""
+    """History (dense items, values) = training row (known users; in time order for sequential
+    models) + positive feedback in arrival order; items with non-positive feedback are returned
+    for exclusion."""
     hist = [np.empty(0, np.int64)]
     vals = [np.empty(0, np.float32)]
     if user >= 0:
         row = m.train_[user]
-        hist.append(row.indices.astype(np.int64))
-        vals.append(np.asarray(row.data, np.float32))
+        seqs = getattr(m, "seqs_", None)  # sequential models: the training events in time order
+        if seqs is not None:
+            seq = np.asarray(seqs[user], np.int64)
+            hist.append(seq)
+            vals.append(np.asarray(row[0, seq].toarray(), np.float32).ravel())
+        else:
+            hist.append(row.indices.astype(np.int64))
+            vals.append(np.asarray(row.data, np.float32))
     found: Any = m.items_.index([i for i, _ in events], missing="negative") if events else []
     values = np.array([v for _, v in events], np.float32)
     items = np.asarray(found, np.int64)
