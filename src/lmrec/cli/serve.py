@@ -57,11 +57,13 @@ def serve(
     common: dict[str, Any] = {
         "host": cfg.host,
         "port": cfg.port,
-        # asyncio, not uvloop: at saturation (64 connections on one worker) uvloop left a few
-        # requests waiting ~1 s (max latency 0.56–0.99 s vs 42–57 ms with asyncio, same req/s);
-        # the HTTP parser is httptools when installed (the serve extra installs it)
-        "loop": "asyncio",
-        "http": "auto",
+        # one worker: asyncio, not uvloop: at saturation (64 connections) uvloop left a few
+        # requests waiting ~1 s (max latency 0.56–0.99 s vs 42–57 ms with asyncio, same req/s).
+        # Several workers: uvloop, which spreads connections over the workers; with asyncio
+        # one worker accepted them all (2 workers served 2,030 req/s, like one). The HTTP parser
+        # is httptools (the serve extra installs it) with TCP_NODELAY forced (_protocol.py).
+        "loop": "asyncio" if cfg.workers == 1 else "auto",
+        "http": "lmrec.serve._protocol:NoDelayProtocol",
         "log_config": None,
         "access_log": False,
         "timeout_graceful_shutdown": 30,
