@@ -186,7 +186,7 @@ def markdown(result: dict[str, Any]) -> str:
         "",
         f"DR / IPS variance: {o['dr_over_ips_variance']:.2f}.",
         "",
-        "## Update latency (median ms per call)",
+        "## Update latency (ms per call: median, or 99th percentile where the key says p99)",
         "",
     ]
     lines += [f"- {k}: {v:.3f} ms" for k, v in result["latency_ms"].items()]
