@@ -101,3 +101,16 @@ def test_set_entries_matches_dense_assignment(seed: int) -> None:
     np.testing.assert_array_equal(out.toarray(), dense)
     assert out.has_sorted_indices and out.shape == shape
     np.testing.assert_array_equal(out.indices, out.sorted_indices().indices)
+
+
+def test_decay_discounts_the_users_older_events() -> None:
+    m = lmrec.models.create("als", **PARAMS["als"], binarize=False).fit(blocks().train)
+    row = m.train_[0].toarray().ravel().copy()
+    other = m.train_[1].toarray().ravel().copy()
+    m.update([m.users_.ids[0]], [m.items_.ids[-1]], [2.0], decay=0.5)
+    after = m.train_[0].toarray().ravel()
+    np.testing.assert_allclose(after[:-1], row[:-1] * 0.5)
+    assert after[-1] == 2.0
+    np.testing.assert_array_equal(m.train_[1].toarray().ravel(), other)  # others untouched
+    with pytest.raises(DataError, match="decay"):
+        m.update([m.users_.ids[0]], [m.items_.ids[0]], decay=0.0)

@@ -87,6 +87,7 @@ class _ImplicitMF(Recommender):
         items: Sequence[Any] | np.ndarray,
         values: Sequence[float] | np.ndarray | None = None,
         fold_items: bool = False,
+        decay: float = 1.0,
     ) -> Self:
         """Apply new interactions online, without retraining.
 
@@ -101,6 +102,10 @@ class _ImplicitMF(Recommender):
             users, items: one external id each per event.
             values: interaction values (default 1).
             fold_items: also re-solve the items of these events.
+            decay: time decay in (0, 1]: the stored values of each affected user are multiplied
+                by it before the new events are added, so an interaction ``n`` updates old
+                weighs ``decayⁿ``. Values are confidences only with ``binarize=False``
+                (ALS); with binarized input decay has no effect.
 
         Returns:
             self, updated in place.
@@ -117,6 +122,8 @@ class _ImplicitMF(Recommender):
             )
         if not np.isfinite(vals).all():
             raise DataError("update: values must be finite")
+        if not 0 < decay <= 1:
+            raise DataError(f"update: decay must lie in (0, 1], got {decay}")
         if len(u_ids) == 0:
             return self
         f = self.item_factors_.shape[1]
@@ -130,6 +137,10 @@ class _ImplicitMF(Recommender):
         u = self.users_.index(u_ids).astype(np.int64)
         i = self.items_.index(i_ids).astype(np.int64)
         before = self.train_
+        if decay < 1:
+            before = before.copy()
+            for r in np.unique(u[u < before.shape[0]]).tolist():
+                before.data[before.indptr[r] : before.indptr[r + 1]] *= decay
         self.train_ = _set_entries(before, u, i, vals, (len(self.users_), len(self.items_)))
         np.add.at(self.popularity_, i, 1.0)  # counts events like the fitted popularity
         touched = np.unique(u)
