@@ -114,3 +114,20 @@ def test_decay_discounts_the_users_older_events() -> None:
     np.testing.assert_array_equal(m.train_[1].toarray().ravel(), other)  # others untouched
     with pytest.raises(DataError, match="decay"):
         m.update([m.users_.ids[0]], [m.items_.ids[0]], decay=0.0)
+
+
+def test_fold_in_shared_solve_matches_the_per_user_equations() -> None:
+    """Users whose confidences are all 1 take the batched path; others the per-user one."""
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=(40, 6)).astype(np.float32)
+    h = sp.random(9, 40, density=0.2, format="csr", random_state=1)
+    h.data[:] = 1.0
+    h.data[: h.indptr[2]] = 3.0  # users 0 and 1 have confidence 3: the per-user path
+    out = fold_in(y, h, 0.5, alpha=1.0)
+    yy = y.astype(np.float64)
+    for u in range(9):
+        items, c = h[u].indices, h[u].data
+        a = yy.T @ yy + 0.5 * np.eye(6) + (yy[items].T * (c - 1)) @ yy[items]
+        np.testing.assert_allclose(out[u], np.linalg.solve(a, yy[items].T @ c), rtol=1e-5)

@@ -143,6 +143,8 @@ def prequential(
     base = make_model().fit(ds.subset(initial))
     start = (base, np.asarray(base.user_factors_).copy(), _active(ds, initial))  # type: ignore[attr-defined]
     state = dict.fromkeys(strategies, start)
+    if "incremental" in state:  # its own arrays: fold-in updates them in place
+        state["incremental"] = (base, start[1].copy(), start[2].copy())
     out: list[WindowResult] = []
     for w, rows in enumerate(windows):
         parts = [rows] if step is None else np.array_split(rows, -(-len(rows) // step))
@@ -184,13 +186,12 @@ def _foldin(
     seen: list[list[int]],
     min_history: int = 1,
 ) -> tuple[Recommender, np.ndarray, np.ndarray]:
-    """Fold ``users`` in again from their whole history so far (item factors fixed); those
-    with fewer than ``min_history`` events stay on popularity."""
+    """Fold ``users`` in again from their whole history so far (item factors fixed), in place;
+    users unknown to the initial fit with fewer than ``min_history`` events stay on
+    popularity."""
     model, factors, known = current
     history = _rows(seen, users, model.item_factors_.shape[0])  # type: ignore[attr-defined]
-    factors = factors.copy()
     factors[users] = model._foldin(history)  # type: ignore[attr-defined]
-    known = known.copy()
     known[users] |= np.fromiter((len(seen[u]) >= min_history for u in users), bool, len(users))
     return model, factors, known
 
