@@ -67,6 +67,23 @@ STRATEGIES = {
     "adapter": {"strategy": "adapter", "adapter_dim": 32, "lr": 1e-2},
     "lora": {"strategy": "lora", "lora_r": 8, "lora_alpha": 16, "lr": 1e-2},
 }
+EXTRA_STRATEGIES = {  # run with --strategies NAME; not part of the default curve
+    # LoRA on the item side: the text adaptor's two linear layers
+    "lora-items": {
+        "strategy": "lora",
+        "lora_r": 8,
+        "lora_alpha": 16,
+        "lr": 1e-2,
+        "target_modules": ["adaptor.0", "adaptor.2"],
+    },
+    "lora-items-r16": {
+        "strategy": "lora",
+        "lora_r": 16,
+        "lora_alpha": 32,
+        "lr": 1e-2,
+        "target_modules": ["adaptor.0", "adaptor.2"],
+    },
+}
 TRAIN = {
     "batch_size": 128,
     "lr": 1e-3,
@@ -135,7 +152,7 @@ def run(
         train = train.subset(np.isin(train.user_index, users))
         valid = valid.subset(np.isin(valid.user_index, users))
     epochs = 0 if strategy == "zero-shot" else 200
-    adapt = STRATEGIES.get(strategy, {"strategy": "full"})
+    adapt = {**STRATEGIES, **EXTRA_STRATEGIES}.get(strategy, {"strategy": "full"})
     model = lmrec.models.create(
         "sasrec_adapted", base=str(base), adapt=adapt, epochs=epochs, seed=seed, **TRAIN
     )
@@ -217,7 +234,7 @@ def main() -> None:
                 curve[strategy] = {**points, **curve.get(strategy, {})}
             curve = {
                 k: dict(sorted(curve[k].items(), key=lambda kv: float(kv[0])))
-                for k in STRATEGIES
+                for k in {**STRATEGIES, **EXTRA_STRATEGIES}
                 if k in curve
             }
     env = environment()

@@ -210,3 +210,20 @@ def test_strategy_learning_rate_overrides_the_models(base_dir: Path) -> None:
         "sasrec_adapted", base=str(base_dir), adapt={"strategy": "lora", "lr": 5e-3}, lr=1e-4
     )
     assert model._learning_rate() == 5e-3
+
+
+def test_lora_on_the_item_side_trains_only_the_text_adaptor(
+    base_dir: Path, target, tmp_path: Path
+) -> None:
+    """LoRA may target the text adaptor (item side) instead of the Transformer; it is saved
+    and reloaded like any adapter."""
+    adapt = {"strategy": "lora", "lora_r": 4, "target_modules": ["adaptor.0", "adaptor.2"]}
+    model = lmrec.models.create(
+        "sasrec_adapted", base=str(base_dir), adapt=adapt, epochs=3, lr=3e-3, batch_size=16
+    ).fit(target.train)
+    trained = {n for n, p in model.net_.named_parameters() if p.requires_grad}
+    assert trained and all("items.adaptor" in n and "lora_" in n for n in trained)
+    assert model.trainable_["trainable"] <= 0.1 * model.trainable_["total"]
+    model.save(tmp_path / "m")
+    again = lmrec.models.load(tmp_path / "m")
+    np.testing.assert_allclose(again.score([0, 1]), model.score([0, 1]), rtol=1e-5, atol=1e-6)

@@ -19,8 +19,10 @@ class AdaptConfig(BaseModel):
       ``freeze_layers`` > 0 instead freezes only the bottom N Transformer layers.
     * ``adapter``: train only a small residual bottleneck on the item representations
       (UniSRec-style), everything else frozen.
-    * ``lora``: low-rank updates of the Transformer's feed-forward layers through ``peft``
-      (``target_modules``), everything else frozen. (PyTorch's attention reads its output
+    * ``lora``: low-rank updates through ``peft`` of the modules named by ``target_modules``,
+      everything else frozen: the Transformer's feed-forward layers (``linear1``/``linear2``,
+      the default) or the item side, the text adaptor's layers (``adaptor.0``/``adaptor.2``),
+      which transfers better to a new catalogue. (PyTorch's attention reads its output
       projection's weight directly, so a LoRA there would never train: it is refused.)
 
     ``lr`` overrides the model's learning rate for the trained weights: small adapters and
@@ -37,6 +39,7 @@ class AdaptConfig(BaseModel):
     lora_dropout: float = Field(0.0, ge=0, lt=1)
     target_modules: list[str] = Field(
         default_factory=lambda: ["linear1", "linear2"],
-        description="Transformer sub-modules LoRA wraps (feed-forward layers)",
+        description="sub-modules LoRA wraps: linear1/linear2 (Transformer feed-forward) "
+        "and/or adaptor.0/adaptor.2 (the item text adaptor)",
     )
     lr: float | None = Field(None, gt=0, description="learning rate (None: the model's)")

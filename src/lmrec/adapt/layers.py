@@ -78,8 +78,10 @@ def apply(net: Any, cfg: AdaptConfig) -> Any:
             lora_dropout=cfg.lora_dropout,
             target_modules=cfg.target_modules,
         )
-        net.blocks = inject_adapter_in_model(lora, net.blocks)
-        for name, p in net.blocks.named_parameters():
+        # the whole net: Transformer layers (linear1/linear2) or the item side (e.g. the text
+        # adaptor, "adaptor.0"/"adaptor.2") can be targeted
+        net = inject_adapter_in_model(lora, net)
+        for name, p in net.named_parameters():
             p.requires_grad_("lora_" in name)
         for layer in net.blocks.layers:
             # PyTorch's inference fast path reads linear1/linear2 weights directly and would
