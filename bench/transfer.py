@@ -227,9 +227,11 @@ def main() -> None:
             }
     name = f"transfer-{args.target}"
     previous = RESULTS / f"{name}.json"
+    earlier_s = 0.0
     if previous.exists():  # keep the points not rerun (same base)
         old = json.loads(previous.read_text())
         if old.get("base", {}).get("fit_s") == base_info.get("fit_s"):
+            earlier_s = old.get("total_s", 0.0) + old.get("earlier_total_s", 0.0)
             for strategy, points in old["curve"].items():  # fractions not rerun are kept
                 curve[strategy] = {**points, **curve.get(strategy, {})}
             curve = {
@@ -249,6 +251,7 @@ def main() -> None:
         "zero_shot": zero,
         "curve": curve,
         "total_s": round(time.perf_counter() - started, 1),
+        "earlier_total_s": round(earlier_s, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
     RESULTS.mkdir(exist_ok=True)
@@ -269,8 +272,13 @@ def markdown(out: dict[str, Any]) -> str:
         f"Machine: {out['machine']}. Base: pretrained on {', '.join(out['base']['sources'])} "
         f"({out['base']['users']:,} users, {out['base']['items']:,} items), "
         f"{out['base']['epochs_run']} epochs × {out['base']['epoch_s']} s, best validation "
-        f"NDCG@10 {out['base']['best_valid_ndcg@10']}. Whole run {out['total_s'] / 60:.1f} min, "
-        f"peak RSS {out['peak_rss_mb']:.0f} MB.",
+        f"NDCG@10 {out['base']['best_valid_ndcg@10']}. Last run {out['total_s'] / 60:.1f} min"
+        + (
+            f" (points kept from earlier runs took {out['earlier_total_s'] / 60:.1f} min)"
+            if out.get("earlier_total_s")
+            else ""
+        )
+        + f", peak RSS {out['peak_rss_mb']:.0f} MB.",
         "",
         "| strategy | Recall@10 [95% CI] | NDCG@10 [95% CI] | trainable / total params "
         "| adapter KB | s/epoch | epochs |",
