@@ -58,6 +58,13 @@ def main() -> None:
     ap.add_argument("--eval-users", type=int, default=150)
     ap.add_argument("--candidates", type=int, default=50)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument(
+        "--frontier",
+        type=int,
+        nargs="*",
+        default=[16, 32, 128, 256],
+        help="other student sizes (dim) for the accuracy-vs-speed frontier",
+    )
     args = ap.parse_args()
     teacher_dir = WORK / "click"
     if not teacher_dir.is_dir():
@@ -93,6 +100,21 @@ def main() -> None:
         "student (hard labels only)": lmrec.evaluate(hard, test, **ev),
         "retriever (teacher's prior)": lmrec.evaluate(teacher.prior_, test, **ev),
     }
+    frontier = {}  # the same distillation with other student sizes (cached teacher scores)
+    for dim in args.frontier:
+        other = lmrec.models.create("distilled", **params, dim=dim).fit(split.train)
+        r = lmrec.evaluate(other, test, **ev)
+        s = r.summary["ndcg@10"]
+        folder = WORK / f"student-{dim}"
+        other.save(folder)
+        frontier[f"dim {dim}"] = {
+            "ndcg@10": round(s["mean"], 4),
+            "ndcg@10_ci95": [round(s["ci_low"], 4), round(s["ci_high"], 4)],
+            "of_teacher": round(s["mean"] / max(res["teacher"]["ndcg@10"], 1e-9), 3),
+            "parameters": other.parameter_count(),
+            "artifact_mb": size_mb(folder),
+            **latency(other, users),
+        }
     paired = stats.paired_test(
         res["student"].per_user["ndcg@10"], res["teacher"].per_user["ndcg@10"]
     )
@@ -125,6 +147,7 @@ def main() -> None:
             "p_value_t": paired["p_value_t"],
         },
         "models": rows,
+        "frontier": frontier,
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "distill-ml100k.json").write_text(json.dumps(out, indent=2) + "\n")
@@ -155,6 +178,26 @@ def main() -> None:
         f"Student − teacher NDCG@10: {d['diff']:+.4f} (95% CI [{d['ci95'][0]:+.4f}, "
         f"{d['ci95'][1]:+.4f}], p = {d['p_value_t']:.3g}).",
     ]
+    if frontier:
+        t = rows["teacher"]
+        lines += [
+            "",
+            "Frontier: the student at other sizes (dim of the towers; the row `student` above is "
+            f"dim {student.config.dim}), same teacher scores and evaluation users. Teacher: "
+            f"NDCG@10 {t['ndcg@10']:.4f}, {t['users_per_s']} users/s.",
+            "",
+            "| student | NDCG@10 [95% CI] | of teacher | p50 ms | users/s | × teacher users/s "
+            "| params | MB |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for name, r in frontier.items():
+            n = r["ndcg@10_ci95"]
+            lines.append(
+                f"| {name} | {r['ndcg@10']:.4f} [{n[0]:.4f}, {n[1]:.4f}] | {r['of_teacher']:.0%} "
+                f"| {r['p50_ms']} | {r['users_per_s']} "
+                f"| {r['users_per_s'] / max(t['users_per_s'], 1e-9):,.0f}× "
+                f"| {r['parameters']:,} | {r['artifact_mb']} |"
+            )
     (RESULTS / "distill-ml100k.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
