@@ -131,3 +131,14 @@ def test_fold_in_shared_solve_matches_the_per_user_equations() -> None:
         items, c = h[u].indices, h[u].data
         a = yy.T @ yy + 0.5 * np.eye(6) + (yy[items].T * (c - 1)) @ yy[items]
         np.testing.assert_allclose(out[u], np.linalg.solve(a, yy[items].T @ c), rtol=1e-5)
+
+
+def test_cached_gram_follows_in_place_item_updates() -> None:
+    m = _fit("als")
+    users = m.users_.ids[:8]
+    m.update(users[:1], m.items_.ids[:1])  # caches YᵀY of the fitted item factors
+    m.update(users, [m.items_.ids[12]] * 8, fold_items=True)  # item factors change in place
+    m.update(users[:1], m.items_.ids[15:16])
+    reg, alpha = m._solver()  # type: ignore[attr-defined]
+    fresh = fold_in(m.item_factors_, _input(m, m.train_[[0]]), reg, alpha)
+    np.testing.assert_allclose(m.user_factors_[0], fresh[0], rtol=1e-5, atol=1e-6)

@@ -8,7 +8,11 @@ import scipy.sparse as sp
 
 
 def fold_in(
-    item_factors: np.ndarray, history: sp.csr_matrix, regularization: float, alpha: float = 1.0
+    item_factors: np.ndarray,
+    history: sp.csr_matrix,
+    regularization: float,
+    alpha: float = 1.0,
+    gram: np.ndarray | None = None,
 ) -> np.ndarray:
     """User vectors that minimise the implicit-ALS loss with item factors held fixed.
 
@@ -20,6 +24,8 @@ def fold_in(
         history: ``[n_users, n_items]`` CSR of values.
         regularization: λ.
         alpha: confidence scale.
+        gram: ``YᵀY`` in float64 when the caller keeps it (with float64 ``item_factors``),
+            which saves recomputing it on every call.
 
     Returns:
         ``[n_users, f]`` float32.
@@ -27,7 +33,7 @@ def fold_in(
     y = np.asarray(item_factors, dtype=np.float64)
     f = y.shape[1]
     h = sp.csr_matrix(history, dtype=np.float64)
-    base = y.T @ y + regularization * np.eye(f)
+    base = (y.T @ y if gram is None else gram) + regularization * np.eye(f)
     out = np.zeros((h.shape[0], f), np.float32)
     # users whose every confidence is 1 share the matrix YᵀY + λI: one solve for all of them
     other = np.zeros(h.shape[0], bool)

@@ -66,6 +66,8 @@ class BPRConfig(ModelConfig):
 class _ImplicitMF(Recommender):
     """Shared scoring and persistence of the two ``implicit`` factor models."""
 
+    _gram_cache: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
     def _estimator(self) -> Any:
         raise NotImplementedError
 
@@ -150,11 +152,22 @@ class _ImplicitMF(Recommender):
             cols = as_input(self.train_[:, ti].T.tocsr(), getattr(self.config, "binarize", True))
             reg, alpha = self._solver()
             self.item_factors_[ti] = fold_in(self.user_factors_, cols, reg, alpha)
+            self._gram_cache = None  # the item factors changed in place
         return self
 
     def _solver(self) -> tuple[float, float]:
         """(λ, α) of the closed-form fold-in."""
         raise NotImplementedError
+
+    def _item_gram(self) -> tuple[np.ndarray, np.ndarray]:
+        """Item factors in float64 and their Gram matrix ``YᵀY``, kept while ``item_factors_``
+        is the same array (``update(fold_items=True)`` changes it in place and drops them)."""
+        cached = self._gram_cache
+        if cached is None or cached[0] is not self.item_factors_:
+            y = np.asarray(self.item_factors_, np.float64)
+            cached = (self.item_factors_, y, y.T @ y)
+            self._gram_cache = cached
+        return cached[1], cached[2]
 
     def _score(self, batch: UserBatch) -> np.ndarray:
         known = batch.index >= 0
@@ -194,7 +207,8 @@ class ALS(_ImplicitMF):
 
     def _foldin(self, history: Any) -> np.ndarray:
         h = as_input(history, self.config.binarize)
-        return fold_in(self.item_factors_, h, self.config.regularization, self.config.alpha)
+        y, gram = self._item_gram()
+        return fold_in(y, h, self.config.regularization, self.config.alpha, gram=gram)
 
     def _solver(self) -> tuple[float, float]:
         return self.config.regularization, self.config.alpha
@@ -222,7 +236,8 @@ class BPR(_ImplicitMF):
         )
 
     def _foldin(self, history: Any) -> np.ndarray:
-        return fold_in(self.item_factors_, binary(history), self.config.foldin_regularization)
+        y, gram = self._item_gram()
+        return fold_in(y, binary(history), self.config.foldin_regularization, gram=gram)
 
     def _solver(self) -> tuple[float, float]:
         return self.config.foldin_regularization, 1.0
