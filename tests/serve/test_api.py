@@ -84,6 +84,9 @@ def test_admin_lists_and_activates(client: TestClient) -> None:
     r = client.post("/admin/models/v2/activate", headers=A)
     assert r.status_code == 200 and r.json()["active"] == "v2"
     assert client.post("/recommend", json={"user": 0}).json()["version"] == "v2"
+    text = client.get("/metrics").text
+    assert 'lmrec_model_info{name="als",version="v2"} 1.0' in text
+    assert 'lmrec_model_info{name="als",version="v1"} 1.0' not in text
     assert client.post("/admin/models/v9/activate", headers=A).status_code == 404
     assert client.post("/admin/models/v1/activate", headers=W).status_code == 401  # not admin
     client.post("/admin/models/v1/activate", headers=A)  # leave the shared registry at v1

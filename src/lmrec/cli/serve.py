@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
 import typer
+
+from lmrec.errors import ConfigError
 
 _SINGLE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -31,8 +35,6 @@ def serve(
     """
     for var in _SINGLE_THREAD:  # before numpy, scipy or torch are imported
         os.environ[var] = "1"
-    import logging
-
     import uvicorn
     from threadpoolctl import threadpool_limits
 
@@ -57,12 +59,10 @@ def serve(
     common: dict[str, Any] = {
         "host": cfg.host,
         "port": cfg.port,
-        # one worker: asyncio, not uvloop: at saturation (64 connections) uvloop left a few
-        # requests waiting ~1 s (max latency 0.56–0.99 s vs 42–57 ms with asyncio, same req/s).
-        # Several workers: uvloop, which spreads connections over the workers; with asyncio
-        # one worker accepted them all (2 workers served 2,030 req/s, like one). The HTTP parser
-        # is httptools (the serve extra installs it) with TCP_NODELAY forced (_protocol.py).
-        "loop": "asyncio" if cfg.workers == 1 else "auto",
+        # asyncio, not uvloop: at saturation (64 connections) uvloop left a few requests
+        # waiting ~1 s (max latency 0.56–0.99 s vs 42–57 ms with asyncio, same req/s). The HTTP
+        # parser is httptools (the serve extra installs it) with TCP_NODELAY forced.
+        "loop": "asyncio",
         "http": "lmrec.serve._protocol:NoDelayProtocol",
         "log_config": None,
         "access_log": False,
@@ -71,6 +71,8 @@ def serve(
     if cfg.workers == 1:
         uvicorn.run(create_app(cfg), workers=1, **common)
         return
+    if cfg.port == 0:
+        raise ConfigError("workers > 1 need a fixed port (each worker binds it with SO_REUSEPORT)")
     # worker processes build their app from the environment; metrics are summed across them
     from lmrec.serve.app import CONFIG_ENV
 
@@ -82,4 +84,66 @@ def serve(
                 "PROMETHEUS_MULTIPROC_DIR": metrics_dir,
             }
         )
-        uvicorn.run("lmrec.serve.app:app_from_env", factory=True, workers=cfg.workers, **common)
+        _supervise(cfg.workers, common)
+
+
+def _supervise(n: int, common: dict[str, Any]) -> None:
+    """Run ``n`` worker processes until SIGTERM/SIGINT, restarting any that dies.
+
+    Each worker binds its own socket to the port with ``SO_REUSEPORT``, so the kernel spreads
+    connections evenly (with one shared socket, whichever worker woke first accepted a burst
+    of connections, and 16 keep-alive connections could all land on one worker).
+    """
+    import multiprocessing
+    import signal
+    import time
+
+    from prometheus_client import multiprocess
+
+    log = logging.getLogger("lmrec.serve")
+    ctx = multiprocessing.get_context("spawn")
+    stopping = threading.Event()
+
+    def spawn() -> Any:
+        proc = ctx.Process(target=_worker, args=(common,), name="lmrec-serve-worker")
+        proc.start()
+        return proc
+
+    def stop(signum: int, _frame: Any) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    procs = [spawn() for _ in range(n)]
+    while not stopping.wait(0.2):
+        for i, proc in enumerate(procs):
+            if not proc.is_alive() and not stopping.is_set():
+                log.warning("worker exited; restarting", extra={"exitcode": proc.exitcode})
+                multiprocess.mark_process_dead(proc.pid)  # drop its live gauges
+                procs[i] = spawn()
+    for proc in procs:  # graceful: each finishes its requests and commits its events
+        if proc.is_alive():
+            os.kill(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 60
+    for proc in procs:
+        proc.join(max(0.0, deadline - time.monotonic()))
+        if proc.is_alive():
+            proc.kill()
+
+
+def _worker(common: dict[str, Any]) -> None:
+    """One worker process: its own ``SO_REUSEPORT`` socket and the app from the environment."""
+    import socket
+
+    import uvicorn
+
+    host, port = common["host"], common["port"]
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    options = {k: v for k, v in common.items() if k not in ("host", "port")}
+    config = uvicorn.Config("lmrec.serve.app:app_from_env", factory=True, **options)
+    uvicorn.Server(config).run(sockets=[sock])

@@ -73,9 +73,13 @@ class Metrics:
         )
 
     def set_model(self, name: str, version: str) -> None:
-        """Mark ``name``/``version`` as the only active model."""
-        self.model.clear()
+        """Mark ``name``/``version`` as the only active model (the previous one drops to 0;
+        prometheus-client cannot remove labels in multiprocess mode)."""
+        previous = getattr(self, "_active", None)
+        if previous is not None and previous != (name, version):
+            self.model.labels(*previous).set(0)
         self.model.labels(name, version).set(1)
+        self._active = (name, version)
 
 
 class ObserveMiddleware:
