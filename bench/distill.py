@@ -36,6 +36,21 @@ def size_mb(folder: Path) -> float:
     return round(sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20, 2)
 
 
+def ndcg_summary(result: Any) -> dict[str, Any]:
+    """NDCG@10 mean and 95% CI of an evaluation, rounded for the results file."""
+    s = result.summary["ndcg@10"]
+    return {
+        "ndcg@10": round(s["mean"], 4),
+        "ndcg@10_ci95": [round(s["ci_low"], 4), round(s["ci_high"], 4)],
+    }
+
+
+def ndcg_cell(row: dict[str, Any]) -> str:
+    """``mean [low, high]`` of a row made by :func:`ndcg_summary`."""
+    n = row["ndcg@10_ci95"]
+    return f"{row['ndcg@10']:.4f} [{n[0]:.4f}, {n[1]:.4f}]"
+
+
 def latency(model: lmrec.models.Recommender, users: np.ndarray) -> dict[str, float]:
     """Single-user request latency (p50/p99 ms) and batch throughput (users/s)."""
     times = []
@@ -103,14 +118,12 @@ def main() -> None:
     frontier = {}  # the same distillation with other student sizes (cached teacher scores)
     for dim in args.frontier:
         other = lmrec.models.create("distilled", **params, dim=dim).fit(split.train)
-        r = lmrec.evaluate(other, test, **ev)
-        s = r.summary["ndcg@10"]
+        ndcg = ndcg_summary(lmrec.evaluate(other, test, **ev))
         folder = WORK / f"student-{dim}"
         other.save(folder)
         frontier[f"dim {dim}"] = {
-            "ndcg@10": round(s["mean"], 4),
-            "ndcg@10_ci95": [round(s["ci_low"], 4), round(s["ci_high"], 4)],
-            "of_teacher": round(s["mean"] / max(res["teacher"]["ndcg@10"], 1e-9), 3),
+            **ndcg,
+            "of_teacher": round(ndcg["ndcg@10"] / max(res["teacher"]["ndcg@10"], 1e-9), 3),
             "parameters": other.parameter_count(),
             "artifact_mb": size_mb(folder),
             **latency(other, users),
@@ -121,13 +134,8 @@ def main() -> None:
     rows: dict[str, Any] = {}
     sizes = {"teacher": size_mb(teacher_dir), "student": size_mb(WORK / "student")}
     for name, r in res.items():
-        s = r.summary["ndcg@10"]
         model = {"teacher": teacher, "student": student}.get(name)
-        rows[name] = {
-            "ndcg@10": round(s["mean"], 4),
-            "ndcg@10_ci95": [round(s["ci_low"], 4), round(s["ci_high"], 4)],
-            "recall@10": round(r["recall@10"], 4),
-        }
+        rows[name] = {**ndcg_summary(r), "recall@10": round(r["recall@10"], 4)}
         if model is not None:
             rows[name].update(latency(model, users), artifact_mb=sizes[name])
     rows["teacher"]["parameters"] = teacher.trainable_parameters()["total"]
@@ -163,14 +171,14 @@ def main() -> None:
         "|---|---|---|---|---|---|---|---|",
     ]
     for name, r in rows.items():
-        n = r["ndcg@10_ci95"]
         lines.append(
-            f"| {name} | {r['ndcg@10']:.4f} [{n[0]:.4f}, {n[1]:.4f}] | {r['recall@10']:.4f} "
-            f"| {r.get('p50_ms', '–')} | {r.get('p99_ms', '–')} | {r.get('users_per_s', '–')} "
-            f"| {r.get('parameters', '–'):,} | {r.get('artifact_mb', '–')} |"
-            if "parameters" in r
-            else f"| {name} | {r['ndcg@10']:.4f} [{n[0]:.4f}, {n[1]:.4f}] | {r['recall@10']:.4f} "
-            "| – | – | – | – | – |"
+            f"| {name} | {ndcg_cell(r)} | {r['recall@10']:.4f} "
+            + (
+                f"| {r['p50_ms']} | {r['p99_ms']} | {r['users_per_s']} "
+                f"| {r['parameters']:,} | {r['artifact_mb']} |"
+                if "parameters" in r
+                else "| – | – | – | – | – |"
+            )
         )
     d = out["student_vs_teacher"]
     lines += [
@@ -191,9 +199,8 @@ def main() -> None:
             "|---|---|---|---|---|---|---|---|",
         ]
         for name, r in frontier.items():
-            n = r["ndcg@10_ci95"]
             lines.append(
-                f"| {name} | {r['ndcg@10']:.4f} [{n[0]:.4f}, {n[1]:.4f}] | {r['of_teacher']:.0%} "
+                f"| {name} | {ndcg_cell(r)} | {r['of_teacher']:.0%} "
                 f"| {r['p50_ms']} | {r['users_per_s']} "
                 f"| {r['users_per_s'] / max(t['users_per_s'], 1e-9):,.0f}× "
                 f"| {r['parameters']:,} | {r['artifact_mb']} |"

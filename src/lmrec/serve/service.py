@@ -122,9 +122,7 @@ class Service:
             return
         with self._swap:
             act = self.current()
-            new = copy.copy(act.model)
-            if hasattr(new, "index_"):
-                new.index_ = None  # the faiss index is shared with the old object: rebuild
+            new = _writable_copy(act.model)
             before = new.n_items
             self._reapply_items(new)
             if new.n_items != before:
@@ -314,9 +312,7 @@ class Service:
             ids = [_coerce_id(act.model, i.id) for i in items]
             if len(set(ids)) != len(ids):
                 raise ModelError("add_items: duplicate ids in the request")
-            new = copy.copy(act.model)
-            if hasattr(new, "index_"):
-                new.index_ = None  # the faiss index is shared with the old object: rebuild
+            new = _writable_copy(act.model)
             new.add_items(ids, [i.text for i in items])  # type: ignore[attr-defined]
             self._store().add_items(
                 self.config.model, [(str(i), x.text) for i, x in zip(ids, items, strict=True)]
@@ -338,6 +334,14 @@ class Service:
             "version": act.version,
             "items": [{"item": _plain(i), "score": round(float(s), 6)} for i, s in pairs],
         }
+
+
+def _writable_copy(model: Recommender) -> Recommender:
+    """A shallow copy that may take new items while requests keep using ``model``."""
+    new = copy.copy(model)
+    if hasattr(new, "index_"):
+        new.index_ = None  # the faiss index is shared with the old object: rebuild
+    return new
 
 
 def _plain(value: Any) -> Any:
