@@ -221,6 +221,12 @@ def _stream_table(st: dict[str, Any]) -> list[str]:
         f"({st['n_steps']:,} updates), retrain {u['retrain']:.2f} s ({len(w) // 3} fits; ratio "
         f"{st['incremental_over_retrain_time']:.3f}).",
     ]
+    if "update_cpu_seconds" in st:
+        c = st["update_cpu_seconds"]
+        lines[-1] += (
+            f" CPU time of the process: incremental {c['incremental']:.2f} s, retrain "
+            f"{c['retrain']:.2f} s (ratio {st['incremental_over_retrain_cpu']:.3f})."
+        )
     if st.get("step"):
         per_fit = u["retrain"] / max(len(w) // 3, 1)
         lines[-1] += (

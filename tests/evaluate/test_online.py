@@ -234,6 +234,25 @@ def test_prequential_steps_update_inside_a_window() -> None:
         prequential(ds, make, step=0)
 
 
+def test_prequential_running_foldin_gives_the_refold_results(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The O(f²) running fold-in scores exactly like folding each user's history in again."""
+    from lmrec.evaluate.online import prequential, streaming
+    from lmrec.models.factorization import ALS
+
+    ds = _timed_blocks()
+
+    def make() -> ALS:
+        return ALS(factors=4, iterations=5, regularization=0.1, num_threads=1, seed=0)
+
+    fast = prequential(ds, make, n_windows=2, k=5, strategies=("incremental",), step=20)
+    monkeypatch.setattr(streaming, "_running", lambda model, history: None)
+    slow = prequential(ds, make, n_windows=2, k=5, strategies=("incremental",), step=20)
+    assert [r.ndcg for r in fast] == pytest.approx([r.ndcg for r in slow], abs=1e-9)
+    assert all(r.update_cpu_s >= 0 for r in fast)
+
+
 def test_simulator_errors_name_the_problem() -> None:
     from lmrec.errors import DataError
 

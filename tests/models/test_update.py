@@ -142,3 +142,40 @@ def test_cached_gram_follows_in_place_item_updates() -> None:
     reg, alpha = m._solver()  # type: ignore[attr-defined]
     fresh = fold_in(m.item_factors_, _input(m, m.train_[[0]]), reg, alpha)
     np.testing.assert_allclose(m.user_factors_[0], fresh[0], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["als", "bpr"])
+def test_running_foldin_matches_fold_in_of_the_whole_history(name: str) -> None:
+    """Event by event, in batches with repeats (within a batch and of stored pairs), the running
+    vectors equal a fold-in of each user's whole, deduplicated history."""
+    import scipy.sparse as sp
+
+    m = _fit(name)
+    rng = np.random.default_rng(0)
+    history = m.train_.copy()
+    run = m.running_foldin(history)  # type: ignore[attr-defined]
+    seen = history.toarray() > 0
+    reg, _ = m._solver()  # type: ignore[attr-defined]
+    batches = [
+        (np.array([0, 0, 3]), np.array([17, 17, 5])),  # a pair twice in one batch
+        (np.array([3, 1]), np.array([5, int(history[1].indices[0])])),  # added / stored again
+        (rng.integers(0, m.n_users, 40), rng.integers(0, m.n_items, 40)),
+        (np.array([], np.int64), np.array([], np.int64)),
+    ]
+    for users, items in batches:
+        fresh = {u for u, i in zip(users.tolist(), items.tolist(), strict=True) if not seen[u, i]}
+        touched = run.add(users, items)
+        assert sorted(touched.tolist()) == sorted(fresh)
+        seen[users, items] = True
+        expect = fold_in(m.item_factors_, sp.csr_matrix(seen.astype(np.float32)), reg)
+        np.testing.assert_allclose(run.vectors(np.arange(m.n_users)), expect, rtol=1e-4, atol=1e-5)
+    with pytest.raises(DataError, match="out of range"):
+        run.add(np.array([m.n_users]), np.array([0]))
+    with pytest.raises(DataError, match="out of range"):
+        run.add(np.array([0]), np.array([-1]))
+
+
+def test_running_foldin_needs_confidences_of_one() -> None:
+    m = lmrec.models.create("als", **{**PARAMS["als"], "alpha": 2.0}).fit(blocks().train)
+    with pytest.raises(DataError, match="confidence"):
+        m.running_foldin(m.train_)  # type: ignore[attr-defined]

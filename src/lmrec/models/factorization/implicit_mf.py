@@ -16,7 +16,7 @@ from lmrec.data import Dataset
 from lmrec.data._idmap import IdMap, as_id_array
 from lmrec.errors import DataError
 from lmrec.models._base import ModelConfig, Recommender, UserBatch, as_input, binary
-from lmrec.models.factorization._foldin import fold_in
+from lmrec.models.factorization._foldin import RunningFoldIn, fold_in
 
 
 class ALSConfig(ModelConfig):
@@ -158,6 +158,25 @@ class _ImplicitMF(Recommender):
     def _solver(self) -> tuple[float, float]:
         """(λ, α) of the closed-form fold-in."""
         raise NotImplementedError
+
+    def running_foldin(self, history: sp.csr_matrix) -> RunningFoldIn:
+        """A :class:`RunningFoldIn` over these item factors starting from ``history``
+        (``[n_users, n_items]`` in this model's indices): user vectors re-solved event by event
+        in O(f²), the same as :meth:`update`'s fold-in but without the training matrix.
+
+        Raises:
+            DataError: the fold-in confidences are not all 1 (ALS with ``alpha != 1`` or
+                ``binarize=False``), so the fold-in matrix differs between users.
+        """
+        self._check_fitted()
+        reg, alpha = self._solver()
+        if alpha != 1.0 or not getattr(self.config, "binarize", True):
+            raise DataError(
+                f"{self.name}: running fold-in needs every confidence to be 1 "
+                f"(alpha=1, binarize=True); this model has alpha={alpha}"
+            )
+        y, gram = self._item_gram()
+        return RunningFoldIn(y, reg, history, gram=gram)
 
     def _item_gram(self) -> tuple[np.ndarray, np.ndarray]:
         """Item factors in float64 and their Gram matrix ``YᵀY``, kept while ``item_factors_``
