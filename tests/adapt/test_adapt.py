@@ -116,6 +116,36 @@ def test_save_load_rebuilds_structure(base_dir: Path, target, strategy: str, tmp
     assert again.trainable_ == model.trainable_
 
 
+@pytest.mark.parametrize("strategy", ["full", "lora", "adapter"])
+def test_item_ids_train_with_every_strategy_and_persist(
+    base_dir: Path, target, strategy: str, tmp_path: Path
+) -> None:
+    plain = adapted(base_dir, strategy, epochs=0).fit(target.train)
+    model = lmrec.models.create(
+        "sasrec_adapted",
+        base=str(base_dir),
+        adapt={"strategy": strategy, "adapter_dim": 8, "lora_r": 4, "item_ids": True},
+        epochs=2,
+        lr=3e-3,
+        batch_size=16,
+    ).fit(target.train)
+    table = model.net_.items.id_emb if strategy != "adapter" else model.net_.items.inner.id_emb
+    assert table.weight.requires_grad and table.weight.shape[0] == model.n_items
+    gained = model.trainable_["trainable"] - plain.trainable_["trainable"]
+    assert gained == model.n_items * model.config.dim
+    if strategy == "lora":  # the Transformer stays frozen under the table
+        base = lmrec.models.load(base_dir)
+        layer = model.net_.blocks.layers[0].linear1
+        np.testing.assert_array_equal(
+            getattr(layer, "base_layer", layer).weight.detach().numpy(),
+            base.net_.blocks.layers[0].linear1.weight.detach().numpy(),
+        )
+    model.save(tmp_path / "m")
+    again = lmrec.models.load(tmp_path / "m")
+    users = np.arange(5)
+    np.testing.assert_allclose(again.score(users), model.score(users), rtol=1e-5, atol=1e-5)
+
+
 def test_base_must_be_text_only(target, tmp_path) -> None:
     ids = lmrec.models.create("sasrec", **ARCH, epochs=1).fit(target.train)
     ids.save(tmp_path / "ids")

@@ -27,6 +27,8 @@ class AdaptConfig(BaseModel):
 
     ``lr`` overrides the model's learning rate for the trained weights: small adapters and
     LoRA matrices that start at zero need a larger step than full fine-tuning.
+    ``item_ids`` adds a trained ID embedding for the target's items on top of any strategy
+    (it is saved with the adapter: items × dim floats).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -43,3 +45,9 @@ class AdaptConfig(BaseModel):
         "and/or adaptor.0/adaptor.2 (the item text adaptor)",
     )
     lr: float | None = Field(None, gt=0, description="learning rate (None: the model's)")
+    item_ids: bool = Field(
+        False,
+        description="also learn an ID embedding per target item, added to its text "
+        "representation and trained with every strategy (UniSRec's inductive + transductive "
+        "fine-tuning); items without training events keep their text alone",
+    )

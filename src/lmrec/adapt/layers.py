@@ -41,7 +41,16 @@ class AdaptedItems(nn.Module):
 
 
 def apply(net: Any, cfg: AdaptConfig) -> Any:
-    """Prepare a pretrained :class:`CausalTransformer` for ``cfg.strategy``; returns the net."""
+    """Prepare a pretrained :class:`CausalTransformer` for ``cfg.strategy``; returns the net.
+    Its ID embedding (``cfg.item_ids``) trains with every strategy."""
+    ids = net.items.id_emb
+    net = _apply_strategy(net, cfg)
+    if ids is not None:
+        ids.requires_grad_(True)
+    return net
+
+
+def _apply_strategy(net: Any, cfg: AdaptConfig) -> Any:
     if cfg.strategy in ("scratch", "full"):
         for p in net.parameters():
             p.requires_grad_(True)

@@ -67,6 +67,7 @@ class AdaptedSASRec(SASRec):
         if base.config.use_ids:
             raise ConfigError("sasrec_adapted: the base must be text-only (use_ids=False)")
         arch = {k: getattr(base.config, k) for k in _ARCH}
+        arch["use_ids"] = self.config.adapt.item_ids  # the target's own IDs, never the base's
         self.config = self.config.model_copy(update=arch)
 
     def _base(self) -> SASRec:
@@ -87,6 +88,8 @@ class AdaptedSASRec(SASRec):
         if self.config.adapt.strategy != "scratch":
             state = dict(self._base().net_.state_dict())
             state["scenario.weight"] = state["scenario.weight"].mean(0, keepdim=True)
+            if net.items.id_emb is not None:  # item_ids: the new table starts from its init
+                state["items.id_emb.weight"] = net.items.id_emb.weight.detach()
             net.load_state_dict(state)
         return net
 
