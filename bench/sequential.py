@@ -10,7 +10,8 @@ validation history. Anchors (same protocol, published): SASRec 0.160 / 0.285 and
 EASE measured here 0.050.
 
 Usage: python bench/sequential.py [--variants ...] [--epochs N] [--budget-min M] [--batch-size B]
-       [--lr LR] [--threads T] [--patience P] [--tag TEXT]
+       [--lr LR] [--threads T] [--patience P] [--dropout D] [--loss ce|sampled]
+       [--negatives N] [--key-padding] [--tag TEXT]
 The multi-scenario transfer benchmark is bench/transfer.py.
 """
 
@@ -48,6 +49,10 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--threads", type=int, default=2, help="torch threads")
     ap.add_argument("--patience", type=int, default=10, help="validation checks without gain")
+    ap.add_argument("--dropout", type=float, default=0.2)
+    ap.add_argument("--loss", choices=["ce", "sampled"], default="ce")
+    ap.add_argument("--negatives", type=int, default=256, help="shared negatives (sampled loss)")
+    ap.add_argument("--key-padding", action="store_true", help="mask padding out of attention")
     ap.add_argument("--tag", default="", help="suffix of the result rows, e.g. 'lr 2e-3, long'")
     args = ap.parse_args()
     ds = lmrec.datasets.load("ml-1m").binarize()
@@ -58,7 +63,10 @@ def main() -> None:
         "layers": 2,
         "heads": 1,
         "max_len": 200,
-        "dropout": 0.2,
+        "dropout": args.dropout,
+        "loss": args.loss,
+        "negatives": args.negatives,
+        "key_padding": args.key_padding,
         "batch_size": args.batch_size,
         "lr": args.lr,
         "epochs": args.epochs,
@@ -68,9 +76,6 @@ def main() -> None:
         "time_budget_s": args.budget_min * 60,
     }
     rows: dict[str, Any] = {}
-    old = RESULTS / "sequential-ml1m.json"
-    if old.exists():  # keep the rows of variants not rerun this time
-        rows.update(json.loads(old.read_text())["models"])
     ease = lmrec.models.create("ease", lam=500).fit(split.train)
     res = lmrec.evaluate(ease, split.test, train=history, k=10, progress=False)
     rows["ease (λ=500)"] = {
@@ -98,6 +103,9 @@ def main() -> None:
         )
         rows[f"{label} ({args.tag})" if args.tag else label] = row
         print(f"{label}: ndcg@10={row['ndcg@10']:.4f} hr@10={row['hr@10']:.4f} epochs={epochs}")
+    old = RESULTS / "sequential-ml1m.json"
+    if old.exists():  # keep the rows of variants not rerun (read last: runs may overlap)
+        rows = {**json.loads(old.read_text())["models"], **rows}
     env = environment()
     out = {
         "dataset": "ml-1m",

@@ -70,6 +70,32 @@ def test_learns_next_is_previous_plus_one(loss: str) -> None:
     assert res["hit_rate@1"] >= 0.9
 
 
+def test_key_padding_makes_scores_independent_of_padding() -> None:
+    """With the key-padding mask a history's hidden state does not depend on how much left
+    padding its batch adds; without it, it does (padding keys are attended to)."""
+    import torch
+
+    ds = successor_data()
+    for key_padding, same in ((True, True), (False, False)):
+        params = {**FAST, "epochs": 3, "key_padding": key_padding}
+        model = lmrec.models.create("sasrec", **params).fit(ds)
+        reps = torch.from_numpy(model.item_reps_)
+        with torch.no_grad():
+            short = model.net_.encode(torch.tensor([[3, 4, 5]]), reps)[:, -1]
+            padded = model.net_.encode(torch.tensor([[-1, -1, -1, -1, 3, 4, 5]]), reps)[:, -1]
+        assert torch.isfinite(padded).all()
+        assert torch.allclose(short, padded, atol=1e-5) is same
+
+
+def test_key_padding_model_learns_successor() -> None:
+    ds = successor_data()
+    split = lmrec.split.leave_last_out(ds, n_test=1, n_valid=1)
+    params = {**FAST, "epochs": 60, "patience": 60, "key_padding": True}
+    model = lmrec.models.create("sasrec", **params).fit(split.train, split.valid)
+    res = lmrec.evaluate(model, split.test, train=split.train.union(split.valid), k=1)
+    assert res["hit_rate@1"] >= 0.9
+
+
 def test_order_matters_for_adhoc_histories() -> None:
     ds = successor_data()
     model = lmrec.models.create("sasrec", **{**FAST, "epochs": 60}).fit(ds)

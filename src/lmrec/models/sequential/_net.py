@@ -62,8 +62,11 @@ class CausalTransformer(nn.Module):
         use_ids: bool,
         use_text: bool,
         n_scenarios: int = 1,
+        key_padding: bool = False,
     ):
         super().__init__()
+        self.key_padding = key_padding
+        self.heads = heads
         self.items = ItemEncoder(n_items, dim, text_dim, use_ids, use_text)
         self.pos = nn.Embedding(max_len, dim)
         self.scenario = nn.Embedding(max(n_scenarios, 1), dim)
@@ -108,7 +111,15 @@ class CausalTransformer(nn.Module):
             x = x + self.scenario(scenario)[:, None, :]
         x = self.drop(x) * (~pad)[..., None]
         causal = torch.triu(torch.ones(length, length, dtype=torch.bool), diagonal=1)
-        # no key-padding mask: left padding is zeroed and only ever attended to by real positions
-        # together with real keys, which avoids all-masked rows (NaN) as in the original SASRec
-        h = self.blocks(x, mask=causal, is_causal=True)
+        if self.key_padding and bool(pad.any()):
+            # real positions never attend to padding; a padding position attends only to itself,
+            # so no row is fully masked (which would give NaN)
+            eye = torch.eye(length, dtype=torch.bool)
+            blocked = causal[None] | (pad[:, None, :] & ~eye[None])
+            mask = blocked.repeat_interleave(self.heads, dim=0)
+            h = self.blocks(x, mask=mask)
+        else:
+            # without the key-padding mask, left padding is zeroed and attended to by real
+            # positions together with real keys (as in the original SASRec)
+            h = self.blocks(x, mask=causal, is_causal=True)
         return self.norm(h) * (~pad)[..., None]
