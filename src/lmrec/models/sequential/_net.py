@@ -66,7 +66,6 @@ class CausalTransformer(nn.Module):
     ):
         super().__init__()
         self.key_padding = key_padding
-        self.heads = heads
         self.items = ItemEncoder(n_items, dim, text_dim, use_ids, use_text)
         self.pos = nn.Embedding(max_len, dim)
         self.scenario = nn.Embedding(max(n_scenarios, 1), dim)
@@ -116,7 +115,8 @@ class CausalTransformer(nn.Module):
             # so no row is fully masked (which would give NaN)
             eye = torch.eye(length, dtype=torch.bool)
             blocked = causal[None] | (pad[:, None, :] & ~eye[None])
-            mask = blocked.repeat_interleave(self.heads, dim=0)
+            heads = self.blocks.layers[0].self_attn.num_heads
+            mask = blocked.repeat_interleave(heads, dim=0)
             h = self.blocks(x, mask=mask)
         else:
             # without the key-padding mask, left padding is zeroed and attended to by real
