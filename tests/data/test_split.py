@@ -326,6 +326,18 @@ def test_leave_last_out_with_more_test_events():
     assert sorted(users_items(train)[1]) == [1, 2, 3, 4, 5]
 
 
+def test_leave_last_out_with_sampled_validation_users(data):
+    full = S.leave_last_out(data)
+    train, valid, test = S.leave_last_out(data, valid_users=5, seed=2)
+    assert rows(test) == rows(full.test)  # the test set does not change
+    assert len(set(valid.user_index.tolist())) == 5
+    assert rows(valid) <= rows(full.valid)
+    assert rows(train) == rows(full.train) + (rows(full.valid) - rows(valid))
+    assert rows(S.leave_last_out(data, valid_users=5, seed=2).valid) == rows(valid)
+    with pytest.raises(DataError, match="valid_users must be at least 1, got 0"):
+        S.leave_last_out(data, valid_users=0)
+
+
 # ---------------------------------------------------------------- cold splits
 
 

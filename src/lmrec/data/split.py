@@ -154,16 +154,26 @@ def temporal_global(
     return _assemble(ds, part, valid_frac > 0)
 
 
-def leave_last_out(ds: Dataset, n_test: int = 1, n_valid: int = 1) -> Split:
+def leave_last_out(
+    ds: Dataset, n_test: int = 1, n_valid: int = 1, valid_users: int | None = None, seed: int = 0
+) -> Split:
     """Per user, the last ``n_test`` events to test and the ``n_valid`` before them to valid.
 
-    Users with at most ``n_test + n_valid`` events stay entirely in train.
+    Users with at most ``n_test + n_valid`` events stay entirely in train. With
+    ``valid_users``, only that many randomly drawn users give validation events; the others
+    keep theirs in train (more training data, same test set).
     """
     order = _time_order(ds, "leave_last_out")
     counts = ds.user_event_counts
     eligible = counts > n_test + n_valid
     t = np.where(eligible, n_test, 0)
     v = np.where(eligible, n_valid, 0)
+    if valid_users is not None:
+        if valid_users < 1:
+            raise DataError(f"valid_users must be at least 1, got {valid_users}")
+        pool = np.flatnonzero(eligible)
+        chosen = np.random.default_rng(seed).permutation(pool)[:valid_users]
+        v = np.where(np.isin(np.arange(ds.n_users), chosen), v, 0)
     return _assemble(ds, _per_user(ds, order, t, v), n_valid > 0)
 
 
