@@ -6,9 +6,9 @@ order); the last event is test, the one before validation; full ranking over all
 with the user's earlier items excluded; NDCG@10 and HR@10 with bootstrap 95% CIs. The model is
 early-stopped on validation NDCG@10 (2,000 sampled users) and scored with the training and
 validation history. With --valid-users N only N sampled users give a validation event and the
-others train on theirs (same test set). Anchors (same protocol, published): SASRec 0.160 / 0.285 and HSTU-large
-0.189 / 0.329 (NDCG@10 / HR@10, generative-recommenders README), RecBole SASRec 0.129 / 0.247;
-EASE measured here 0.050.
+others train on theirs (same test set). Anchors (same protocol, published): SASRec 0.160 /
+0.285 and HSTU-large 0.189 / 0.329 (NDCG@10 / HR@10, generative-recommenders README), RecBole
+SASRec 0.129 / 0.247; EASE measured here 0.050.
 
 Usage: python bench/sequential.py [--variants ...] [--epochs N] [--budget-min M] [--batch-size B]
        [--lr LR] [--threads T] [--patience P] [--dropout D] [--loss ce|sampled]
