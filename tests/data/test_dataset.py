@@ -178,14 +178,31 @@ def test_editing_the_events_frame_does_not_change_the_dataset():
     assert ds.user_index.tolist() == [0, 0, 1, 0]
 
 
-def test_sequences_are_in_time_order_with_ties_in_file_order():
-    # items sorted: 10 -> 0, 20 -> 1, 30 -> 2. User x: 20@5, 10@5, 30@1 -> [30, 20, 10]
-    # (the tie at t=5 keeps file order 20 before 10 although 10 has the lower index).
+def test_sequences_are_in_time_order_with_ties_in_item_order():
+    # items sorted: 10 -> 0, 20 -> 1, 30 -> 2. User x: 20@5, 10@5, 30@1 -> [30, 10, 20]
+    # (the tie at t=5 goes by item index, 10 before 20, although the file has 20 first).
     df = pd.DataFrame({"user": ["x", "y", "x", "x"], "item": [20, 10, 10, 30], "t": [5, 7, 5, 1]})
     users = pd.DataFrame({"user": ["x", "y", "z"]})  # z has no events
     ds = Dataset.from_events(df, timestamp="t", users=users)
     seqs = ds.sequences()
-    assert [s.tolist() for s in seqs] == [[2, 1, 0], [0], []]
+    assert [s.tolist() for s in seqs] == [[2, 0, 1], [0], []]
+
+
+def test_sequences_end_with_the_leave_last_out_events():
+    from lmrec.data.split import leave_last_out
+
+    rng = np.random.default_rng(5)  # 30 users, timestamps in 4 values: many ties
+    df = pd.DataFrame({"user": rng.integers(0, 30, 600), "item": rng.integers(0, 50, 600)})
+    df["t"] = rng.integers(0, 4, len(df))
+    ds = Dataset.from_events(df, timestamp="t")
+    train, valid, test = leave_last_out(ds)
+    full = ds.sequences()
+    for u, item in zip(test.user_index, test.item_index, strict=True):
+        assert full[u][-1] == item
+    for u, item in zip(valid.user_index, valid.item_index, strict=True):
+        assert full[u][-2] == item
+    history = train.union(valid).sequences()
+    assert all(history[u].tolist() == full[u][:-1].tolist() for u in test.user_index)
 
 
 def test_sequences_without_timestamps_follow_file_order():
