@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: MIT
 """Sequential models on ml-1m, leave-last-out, full ranking; writes bench/results/sequential-ml1m.*
 
-Protocol: every rating is an interaction; per user, events in time order (ties by item
-index, in the split and in the training sequences alike); the last event is test, the one
+Protocol: every rating is an interaction; per user, events in time order (ties keep file
+order, in the split and in the training sequences alike); the last event is test, the one
 before validation; full ranking over all 3,706 items with the user's earlier items excluded;
 NDCG@10 and HR@10 with bootstrap 95% CIs. The model is
 early-stopped on validation NDCG@10 (2,000 sampled users) and scored with the training and

@@ -178,14 +178,14 @@ def test_editing_the_events_frame_does_not_change_the_dataset():
     assert ds.user_index.tolist() == [0, 0, 1, 0]
 
 
-def test_sequences_are_in_time_order_with_ties_in_item_order():
-    # items sorted: 10 -> 0, 20 -> 1, 30 -> 2. User x: 20@5, 10@5, 30@1 -> [30, 10, 20]
-    # (the tie at t=5 goes by item index, 10 before 20, although the file has 20 first).
+def test_sequences_are_in_time_order_with_ties_in_file_order():
+    # items sorted: 10 -> 0, 20 -> 1, 30 -> 2. User x: 20@5, 10@5, 30@1 -> [30, 20, 10]
+    # (the tie at t=5 keeps file order 20 before 10 although 10 has the lower index).
     df = pd.DataFrame({"user": ["x", "y", "x", "x"], "item": [20, 10, 10, 30], "t": [5, 7, 5, 1]})
     users = pd.DataFrame({"user": ["x", "y", "z"]})  # z has no events
     ds = Dataset.from_events(df, timestamp="t", users=users)
     seqs = ds.sequences()
-    assert [s.tolist() for s in seqs] == [[2, 0, 1], [0], []]
+    assert [s.tolist() for s in seqs] == [[2, 1, 0], [0], []]
 
 
 def test_sequences_end_with_the_leave_last_out_events():

@@ -261,14 +261,16 @@ def test_temporal_user_holds_out_each_users_latest_events(data):
         assert tr + va + te == keys(data)  # train < valid < test in (timestamp, item) order
 
 
-def test_temporal_user_breaks_time_ties_by_item_index_not_file_order():
-    # items sorted 30 -> 0, 50 -> 1, 70 -> 2, 90 -> 3; order by (t, index): 90, 70, 30, 50
-    # (50 comes before 30 in the file, yet with the higher index at t=10 it is the latest)
+def test_temporal_user_breaks_time_ties_by_file_order_not_item_index():
+    # items sorted 30 -> 0, 50 -> 1, 70 -> 2, 90 -> 3; order by (t, file order): 90, 70, 50, 30
+    # (30 has the lower index, yet it comes after 50 in the file at t=10: it is the latest, as in
+    # Dataset.sequences(); an item-index tie-break is a pattern a sequence model can learn)
     ds = make(["x"] * 4, [50, 30, 90, 70], ts=[10, 10, 1, 5])
     train, valid, test = S.temporal_user(ds, test_frac=0.25, valid_frac=0.25)
-    assert users_items(test)[1] == [50]
-    assert users_items(valid)[1] == [30]
+    assert users_items(test)[1] == [30]
+    assert users_items(valid)[1] == [50]
     assert sorted(users_items(train)[1]) == [70, 90]
+    assert ds.items.id(ds.sequences()[0]).tolist() == [90, 70, 50, 30]
 
 
 # ---------------------------------------------------------------- temporal_global
@@ -303,15 +305,15 @@ def test_temporal_global_share_matches_ceil_for_distinct_times():
 
 def test_leave_last_out_per_user_and_small_users_stay_in_train():
     # a: 2 events (<= 1 + 1: all train); b by time: 4, 5, 3 -> test 3, valid 5;
-    # c by (t, item index): 9@1, 6@3, then the tie at t=7: 2 (lower index) before 8
+    # c by (t, file order): 9@1, 6@3, then the tie at t=7 in file order: 8 before 2
     ds = make(
         ["a", "a", "b", "b", "b", "c", "c", "c", "c"],
         [1, 2, 3, 4, 5, 8, 2, 6, 9],
         ts=[1, 2, 30, 10, 20, 7, 7, 3, 1],
     )
     train, valid, test = S.leave_last_out(ds)
-    assert sorted(zip(*users_items(test), strict=True)) == [("b", 3), ("c", 8)]
-    assert sorted(zip(*users_items(valid), strict=True)) == [("b", 5), ("c", 2)]
+    assert sorted(zip(*users_items(test), strict=True)) == [("b", 3), ("c", 2)]
+    assert sorted(zip(*users_items(valid), strict=True)) == [("b", 5), ("c", 8)]
     assert sorted(zip(*users_items(train), strict=True)) == [
         ("a", 1), ("a", 2), ("b", 4), ("c", 6), ("c", 9),
     ]  # fmt: skip

@@ -206,15 +206,12 @@ class Dataset:
     def sequences(self) -> list[np.ndarray]:
         """Each user's item indices in time order, one array per user.
 
-        Ties in time are broken by item index, the order every time-based split uses, so a
-        user's last element is the event ``leave_last_out`` holds out (a model trained on a
-        different tie order sees its test input and target in an order it never learned).
-        Without timestamps: file order.
+        Ties in time keep file order, the order every time-based split uses, so a user's last
+        element is the event ``leave_last_out`` holds out (a model trained on a different tie
+        order sees its test input and target in an order it never learned).
         """
-        if self._ts is not None:
-            order = np.lexsort((self._item, self._ts, self._user))
-        else:
-            order = np.lexsort((np.arange(self.n_events), self._user))
+        key = self._ts if self._ts is not None else np.arange(self.n_events)
+        order = np.lexsort((np.arange(self.n_events), key, self._user))
         counts = np.bincount(self._user, minlength=self.n_users)
         return np.split(self._item[order], np.cumsum(counts)[:-1])
 

@@ -7,7 +7,7 @@ function               what goes to test (validation is cut the same way before 
 ``random``             a random ``test_frac`` of all events                             —
 ``random_user``        per user, a random ``ceil(test_frac·n)`` of their events         —
 ``temporal_global``    events at or after the global time cut-off                       unix time
-``temporal_user``      per user, the last ``ceil(test_frac·n)`` by (time, item index)   time/order
+``temporal_user``      per user, the last ``ceil(test_frac·n)`` by (time, file order)   time/order
 ``leave_last_out``     per user, the last ``n_test`` events (the ``n_valid`` before       time/order
                        them validate)
 ``cold_item``          every event of a random ``test_frac`` of the items               —
@@ -98,7 +98,9 @@ def _time_order(ds: Dataset, what: str) -> np.ndarray:
             f"{ds.name}: {what} needs timestamps or sequence order and this data has none; "
             "use random_user or random"
         )
-    return np.lexsort((ds.item_index, ds.timestamps, ds.user_index))
+    # ties keep file order, as Dataset.sequences() does: the held-out events are the last ones
+    # of the sequence a model trains on (a tie-break by item index is one a model can learn)
+    return np.lexsort((np.arange(ds.n_events), ds.timestamps, ds.user_index))
 
 
 def random(ds: Dataset, test_frac: float = 0.2, valid_frac: float = 0.0, seed: int = 0) -> Split:
@@ -123,7 +125,7 @@ def random_user(
 def temporal_user(
     ds: Dataset, test_frac: float = 0.2, valid_frac: float = 0.0, seed: int = 0
 ) -> Split:
-    """Per user, events sorted by (timestamp, item index); the last ``ceil(test_frac·n)`` test.
+    """Per user, events sorted by (timestamp, file order); the last ``ceil(test_frac·n)`` test.
 
     This is the protocol of the lmrec baseline benchmark (``bench/baselines.py``).
     """
