@@ -2,7 +2,7 @@
 """Baselines on MovieLens-1M under the peer-comparable protocol; writes bench/results/.
 
 Protocol: every rating is a positive; users with < 5 interactions dropped; per user, events
-sorted by (timestamp, item id) and the last ceil(0.2·n) go to test; full ranking over all items
+sorted by (timestamp, file order) and the last ceil(0.2·n) go to test; full ranking over all items
 with training items excluded; recall = hits/|test|; binary NDCG with ideal DCG over
 min(|test|, 10).
 
@@ -228,7 +228,7 @@ def main() -> None:
         "split": "temporal_user_0.2",
         "protocol": (
             "every rating a positive; users with <5 interactions dropped; per user the last "
-            "ceil(0.2n) events by (timestamp, item id) are test; full ranking, train items "
+            "ceil(0.2n) events by (timestamp, file order) are test; full ranking, train items "
             "excluded; tuned on the last 20% of each user's training events"
         ),
         "date": env["date"][:10],

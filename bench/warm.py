@@ -2,7 +2,7 @@
 """Text, hybrid and fusion models against the tuned baselines on ml-1m (warm items).
 
 Protocol: the one of ``bench/baselines.py`` (every rating a positive, users with < 5 events
-dropped, per user the last ceil(0.2·n) events by (timestamp, item id) are test, full ranking with
+dropped, per user the last ceil(0.2·n) events by (timestamp, file order) are test, full ranking with
 training items excluded). Validation is the last 20% of each user's training events.
 
 * Baselines (EASE, item kNN, ALS) use the settings ``bench/baselines.py`` chose on validation
