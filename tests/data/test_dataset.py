@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from lmrec.data import Dataset, IdMap
+from lmrec.data.split import leave_last_out
 from lmrec.errors import DataError
 
 
@@ -189,8 +190,6 @@ def test_sequences_are_in_time_order_with_ties_in_file_order():
 
 
 def test_sequences_end_with_the_leave_last_out_events():
-    from lmrec.data.split import leave_last_out
-
     rng = np.random.default_rng(5)  # 30 users, timestamps in 4 values: many ties
     df = pd.DataFrame({"user": rng.integers(0, 30, 600), "item": rng.integers(0, 50, 600)})
     df["t"] = rng.integers(0, 4, len(df))

@@ -203,17 +203,21 @@ class Dataset:
         """Number of distinct users per item."""
         return np.bincount(self.interactions.indices, minlength=self.n_items).astype(np.int64)
 
-    def sequences(self) -> list[np.ndarray]:
-        """Each user's item indices in time order, one array per user.
+    @cached_property
+    def time_order(self) -> np.ndarray:
+        """Event positions sorted by (user, timestamp, file order); file order alone without
+        timestamps.
 
-        Ties in time keep file order, the order every time-based split uses, so a user's last
-        element is the event ``leave_last_out`` holds out (a model trained on a different tie
-        order sees its test input and target in an order it never learned).
+        The one event order of the library: the time-based splits hold out each user's last
+        events in it and :meth:`sequences` reads it, so a sequence model is tested on the order
+        it trained on (an item-index tie-break would be a pattern such a model can learn).
         """
         key = self._ts if self._ts is not None else np.arange(self.n_events)
-        order = np.lexsort((np.arange(self.n_events), key, self._user))
-        counts = np.bincount(self._user, minlength=self.n_users)
-        return np.split(self._item[order], np.cumsum(counts)[:-1])
+        return _readonly(np.lexsort((np.arange(self.n_events), key, self._user)))
+
+    def sequences(self) -> list[np.ndarray]:
+        """Each user's item indices in :attr:`time_order`, one array per user."""
+        return np.split(self._item[self.time_order], np.cumsum(self.user_event_counts)[:-1])
 
     @cached_property
     def fingerprint(self) -> str:

@@ -98,9 +98,7 @@ def _time_order(ds: Dataset, what: str) -> np.ndarray:
             f"{ds.name}: {what} needs timestamps or sequence order and this data has none; "
             "use random_user or random"
         )
-    # ties keep file order, as Dataset.sequences() does: the held-out events are the last ones
-    # of the sequence a model trains on (a tie-break by item index is one a model can learn)
-    return np.lexsort((np.arange(ds.n_events), ds.timestamps, ds.user_index))
+    return ds.time_order  # shared with Dataset.sequences(): held-out events end each sequence
 
 
 def random(ds: Dataset, test_frac: float = 0.2, valid_frac: float = 0.0, seed: int = 0) -> Split:
@@ -174,8 +172,9 @@ def leave_last_out(
         if valid_users < 1:
             raise DataError(f"valid_users must be at least 1, got {valid_users}")
         pool = np.flatnonzero(eligible)
-        chosen = np.random.default_rng(seed).permutation(pool)[:valid_users]
-        v = np.where(np.isin(np.arange(ds.n_users), chosen), v, 0)
+        keep = np.zeros(ds.n_users, bool)
+        keep[np.random.default_rng(seed).permutation(pool)[:valid_users]] = True
+        v = np.where(keep, v, 0)
     return _assemble(ds, _per_user(ds, order, t, v), n_valid > 0)
 
 
