@@ -153,6 +153,15 @@ def test_base_must_be_text_only(target, tmp_path) -> None:
         lmrec.models.create("sasrec_adapted", base=str(tmp_path / "ids"))
 
 
+def test_key_padding_comes_from_the_base(target, tmp_path) -> None:
+    """A base trained with the key-padding mask is adapted (and chunked) with it."""
+    params = {**ARCH, "use_ids": False, "use_text": True, "encoder": "hashing", "epochs": 2}
+    base = lmrec.models.create("sasrec", **params, key_padding=True).fit(target.train)
+    base.save(tmp_path / "masked")
+    model = adapted(tmp_path / "masked", "full", epochs=2, length_chunks=3).fit(target.train)
+    assert model.config.key_padding and np.isfinite(model.score([0])).all()
+
+
 def test_freeze_bottom_layers_bounds(base_dir: Path) -> None:
     model = adapted(base_dir, "freeze")
     with pytest.raises(ConfigError, match="freeze_layers"):

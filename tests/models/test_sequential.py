@@ -10,7 +10,7 @@ import pytest
 import lmrec
 from conformance import RecommenderTests, TextRecommenderTests
 from lmrec.data import Dataset
-from lmrec.errors import ModelError
+from lmrec.errors import ConfigError, ModelError
 from lmrec.models import UserBatch
 
 FAST = {"dim": 32, "epochs": 40, "max_len": 12, "batch_size": 16, "dropout": 0.1, "lr": 3e-3}
@@ -60,12 +60,15 @@ def successor_data(n_items: int = 30, n_users: int = 120, seed: int = 0, step: i
     return Dataset.from_events(df, timestamp="t", items=items, item_text="text", name="succ")
 
 
-@pytest.mark.parametrize(("loss", "key_padding"), [("ce", False), ("sampled", False), ("ce", True)])
-def test_learns_next_is_previous_plus_one(loss: str, key_padding: bool) -> None:
+@pytest.mark.parametrize(
+    ("loss", "key_padding", "chunks"),
+    [("ce", False, 1), ("sampled", False, 1), ("ce", True, 1), ("sampled", True, 3)],
+)
+def test_learns_next_is_previous_plus_one(loss: str, key_padding: bool, chunks: int) -> None:
     ds = successor_data()
     split = lmrec.split.leave_last_out(ds, n_test=1, n_valid=1)
     params = {**FAST, "epochs": 60, "loss": loss, "negatives": 10, "patience": 60}
-    params["key_padding"] = key_padding
+    params.update(key_padding=key_padding, length_chunks=chunks)
     model = lmrec.models.create("sasrec", **params).fit(split.train, split.valid)
     res = lmrec.evaluate(model, split.test, train=split.train.union(split.valid), k=1)
     assert res["hit_rate@1"] >= 0.9
@@ -86,6 +89,46 @@ def test_key_padding_makes_scores_independent_of_padding() -> None:
             padded = model.net_.encode(torch.tensor([[-1, -1, -1, -1, 3, 4, 5]]), reps)[:, -1]
         assert torch.isfinite(padded).all()
         assert torch.allclose(short, padded, atol=1e-5) is same
+
+
+def ragged_data(n_items: int = 30, n_users: int = 60) -> Dataset:
+    """Successor walks of lengths 2 to 14, so batches mix short and long histories."""
+    rng = np.random.default_rng(1)
+    rows = []
+    for u in range(n_users):
+        start = int(rng.integers(n_items))
+        rows += [(u, (start + t) % n_items, t) for t in range(2 + u % 13)]
+    df = pd.DataFrame(rows, columns=["user", "item", "t"])
+    return Dataset.from_events(df, timestamp="t", name="ragged")
+
+
+@pytest.mark.parametrize("loss", ["ce", "sampled"])
+def test_length_chunks_train_the_same_model(loss: str) -> None:
+    """Chunking a batch by history length (key-padding mask on, no dropout) changes how much
+    padding is computed, not the gradient: both runs end at the same weights."""
+    ds = ragged_data()
+    params = {**FAST, "epochs": 3, "dropout": 0.0, "key_padding": True, "loss": loss}
+    params["negatives"] = 8
+    whole = lmrec.models.create("sasrec", **params, length_chunks=1).fit(ds)
+    chunked = lmrec.models.create("sasrec", **params, length_chunks=4).fit(ds)
+    assert whole.history_[-1]["loss"] == pytest.approx(chunked.history_[-1]["loss"], rel=1e-4)
+    np.testing.assert_allclose(whole.item_reps_, chunked.item_reps_, atol=1e-4)
+
+
+def test_length_chunks_need_key_padding() -> None:
+    with pytest.raises(ConfigError, match="length_chunks > 1 needs key_padding"):
+        lmrec.models.create("sasrec", **FAST, length_chunks=2).fit(ragged_data())
+
+
+def test_key_padding_scores_do_not_depend_on_batch_mates() -> None:
+    """Scoring sorts users by history length and trims blocks under the mask: each user's
+    scores equal those it gets alone."""
+    ds = ragged_data()
+    model = lmrec.models.create("sasrec", **{**FAST, "epochs": 2, "key_padding": True}).fit(ds)
+    users = np.array([5, 0, 12, 7, 30, 1])
+    together = model.score(users)
+    alone = np.vstack([model.score([u]) for u in users])
+    np.testing.assert_allclose(together, alone, atol=1e-5)
 
 
 def test_order_matters_for_adhoc_histories() -> None:

@@ -17,7 +17,17 @@ from lmrec.errors import ArtifactError, ConfigError
 from lmrec.models.sequential.model import SASRec, SASRecConfig
 
 # architecture settings an adapted model takes from its base
-_ARCH = ("dim", "layers", "heads", "max_len", "use_ids", "use_text", "encoder", "encoder_params")
+_ARCH = (
+    "dim",
+    "layers",
+    "heads",
+    "max_len",
+    "use_ids",
+    "use_text",
+    "encoder",
+    "encoder_params",
+    "key_padding",
+)
 ADAPTER_FILE = "adapter.safetensors"
 
 

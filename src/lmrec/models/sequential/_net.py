@@ -87,16 +87,18 @@ class CausalTransformer(nn.Module):
 
     def forward(
         self,
-        seqs: torch.Tensor,
+        seqs: list[torch.Tensor],
         text: torch.Tensor | None,
         warm: torch.Tensor,
         index: torch.Tensor | None = None,
-        scenario: torch.Tensor | None = None,
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """A training step's ``(hidden states, item representations)`` in one call, so
-        DistributedDataParallel sees every trained parameter."""
+        scenario: list[torch.Tensor] | None = None,
+    ) -> tuple[list[torch.Tensor], torch.Tensor]:
+        """A training step's ``(hidden states per chunk of sequences, item representations)``
+        in one call, so DistributedDataParallel sees every trained parameter; the item
+        representations are computed once for all chunks."""
         reps = self.items(text, warm, index)
-        return self.encode(seqs, reps, scenario), reps
+        scen = scenario if scenario is not None else [None] * len(seqs)
+        return [self.encode(x, reps, s) for x, s in zip(seqs, scen, strict=True)], reps
 
     def encode(
         self, seqs: torch.Tensor, reps: torch.Tensor, scenario: torch.Tensor | None = None

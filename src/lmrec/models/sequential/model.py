@@ -11,7 +11,7 @@ from pydantic import Field
 from tqdm.auto import tqdm
 
 from lmrec.data import Dataset
-from lmrec.errors import ModelError
+from lmrec.errors import ConfigError, ModelError
 from lmrec.models._base import UserBatch
 from lmrec.models._train import EarlyStopping, data_parallel, seeded
 from lmrec.models._valid import valid_ndcg
@@ -51,6 +51,13 @@ class SASRecConfig(TextConfig):
     key_padding: bool = Field(
         False, description="mask padding positions out of attention (off: the original SASRec)"
     )
+    length_chunks: int = Field(
+        1,
+        ge=1,
+        description="split each batch into this many chunks of similar history length, each "
+        "padded only to its own longest history, with one optimiser step per batch: the same "
+        "batches and gradient, less padding computed (needs key_padding)",
+    )
     scenarios: bool = Field(
         True,
         description="on a combine()-d mixture, batch users and sample negatives within each "
@@ -69,6 +76,21 @@ def _right_align(seqs: list[np.ndarray], length: int) -> np.ndarray:
         if len(s):
             out[row, -len(s) :] = s
     return out
+
+
+def _by_length(lengths: np.ndarray, chunks: int) -> list[np.ndarray]:
+    """Row positions of a batch in ``chunks`` groups of similar ``lengths`` (one group: as is)."""
+    if chunks <= 1 or len(lengths) < 2:
+        return [np.arange(len(lengths))]
+    order = np.argsort(lengths, kind="stable")
+    return [p for p in np.array_split(order, min(chunks, len(lengths))) if len(p)]
+
+
+def _trim(seqs: np.ndarray, length: int | None = None) -> np.ndarray:
+    """Right-aligned ``seqs`` cut to ``length`` columns (default: the longest row's)."""
+    if length is None:
+        length = max(int((seqs >= 0).sum(1).max()), 1)
+    return np.ascontiguousarray(seqs[:, -length:])
 
 
 def _length_batches(
@@ -172,6 +194,11 @@ class SASRec(TextRecommender):
         import torch
 
         c = self.config
+        if c.length_chunks > 1 and not c.key_padding:
+            raise ConfigError(
+                f"{self.name}: length_chunks > 1 needs key_padding=True (without the mask the "
+                "amount of padding changes the hidden states)"
+            )
         rng = seeded(c.seed, c.threads)
         self.seqs_ = train.sequences()
         user_group, item_group, self.scenario_names_ = scenario_groups(train)
@@ -217,17 +244,23 @@ class SASRec(TextRecommender):
                     index = torch.from_numpy(needed)
                 else:
                     index = None
-                x = torch.from_numpy(chunk[:, :-1])
-                y = torch.from_numpy(chunk[:, 1:])
-                scen = torch.from_numpy(self.user_scenario_[users[rows]])
-                h, reps = step(x, text, warm, index, scen if self.scenario_input_ else None)
-                mask = (y >= 0) & (x >= 0)
-                loss = self._loss(h[mask], y[mask], reps, neg)
+                xs, ys, scen = [], [], []
+                for part in _by_length(lengths[rows], c.length_chunks):
+                    x = _trim(chunk[part, :-1])
+                    xs.append(torch.from_numpy(x))
+                    ys.append(torch.from_numpy(_trim(chunk[part, 1:], x.shape[1])))
+                    scen.append(torch.from_numpy(self.user_scenario_[users[rows[part]]]))
+                hs, reps = step(xs, text, warm, index, scen if self.scenario_input_ else None)
+                masks = [(y >= 0) & (x >= 0) for x, y in zip(xs, ys, strict=True)]
+                n = sum(int(m.sum()) for m in masks)
+                h = torch.cat([h[m] for h, m in zip(hs, masks, strict=True)])
+                y = torch.cat([y[m] for y, m in zip(ys, masks, strict=True)])
+                loss = self._loss(h, y, reps, neg)
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
-                total += float(loss.detach()) * int(mask.sum())
-                count += int(mask.sum())
+                total += float(loss.detach()) * n
+                count += n
             record: dict[str, float] = {"epoch": epoch + 1, "loss": total / max(count, 1)}
             if valid is not None and valid.n_events:
                 self._cache_items()
@@ -292,12 +325,19 @@ class SASRec(TextRecommender):
         reps = torch.from_numpy(self.item_reps_)
         out = np.empty((len(batch), len(reps)), np.float32)
         scen = np.where(batch.index >= 0, self.user_scenario_[np.maximum(batch.index, 0)], 0)
+        # with the key-padding mask, padding does not change a score: users of similar history
+        # length share a block cut to its longest history
+        order = np.arange(len(seqs))
+        if self.config.key_padding:
+            order = np.argsort((seqs >= 0).sum(1), kind="stable")
         with torch.no_grad():
             for start in range(0, len(seqs), 256):
-                x = torch.from_numpy(seqs[start : start + 256])
-                s = torch.from_numpy(scen[start : start + 256]) if self.scenario_input_ else None
+                rows = order[start : start + 256]
+                block = seqs[rows] if not self.config.key_padding else _trim(seqs[rows])
+                x = torch.from_numpy(block)
+                s = torch.from_numpy(scen[rows]) if self.scenario_input_ else None
                 h = self.net_.encode(x, reps, s)[:, -1]
-                out[start : start + 256] = (h @ reps.T).numpy()
+                out[rows] = (h @ reps.T).numpy()
         return out
 
     def set_histories(self, ds: Dataset) -> SASRec:
