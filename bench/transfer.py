@@ -13,8 +13,12 @@ their whole train + valid history, full ranking over the target catalogue with h
 excluded. Means over seeds with 95% t-intervals (across seeds). Zero-shot = the pretrained
 model on the target catalogue with no target training.
 
+Runs go to ``--workers`` processes of ``--threads`` torch threads each (default 2 × 1 on 2
+cores); ``scratch`` reads no base, so its runs start while the base pretrains. The reported
+total is the wall time of the whole benchmark, pretraining included.
+
 Usage: python bench/transfer.py --target scientific [--fractions 0.05 ...] [--seeds 0 1 2]
-       [--strategies scratch full ...] [--pretrain-min M] [--fresh-base]
+       [--strategies scratch full ...] [--pretrain-min M] [--fresh-base] [--workers 2]
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ import json
 import math
 import resource
 import time
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from functools import lru_cache
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +65,9 @@ ARCH = {
     "use_ids": False,
     "use_text": True,
     "encoder": "minilm",
+    # padding masked out of attention, so batches split by history length compute the same
+    # model with less padding (from 2026-12-01 12:00; earlier bases attended to padding)
+    "key_padding": True,
 }
 STRATEGIES = {
     "scratch": {"strategy": "scratch"},
@@ -96,12 +106,13 @@ TRAIN = {
     "threads": 2,
     "valid_users": 2000,
     "length_buckets": False,
+    "length_chunks": 8,
 }
 # what points run before 2026-12-01 03:00 used (kept points carry no "train" record)
 EARLIER_TRAIN = {"patience": 3, "length_buckets": True}
 
 
-def pretrain(target: str, minutes: float, fresh: bool) -> tuple[Path, dict[str, Any]]:
+def pretrain(target: str, minutes: float, fresh: bool, threads: int) -> tuple[Path, dict[str, Any]]:
     """The base model pretrained on every scenario but ``target`` (reused when saved)."""
     folder = WORK / f"base-without-{target}"
     info_file = folder.with_suffix(".json")
@@ -113,6 +124,7 @@ def pretrain(target: str, minutes: float, fresh: bool) -> tuple[Path, dict[str, 
     params = {
         **ARCH,
         **TRAIN,
+        "threads": threads,
         "batch_size": 128,
         "loss": "sampled",
         "negatives": 512,
@@ -149,35 +161,57 @@ def sample_users(train: lmrec.data.Dataset, fraction: float, seed: int) -> np.nd
     return np.sort(np.random.default_rng(seed).choice(users, n, replace=False))
 
 
+@lru_cache(maxsize=2)
+def provided(target: str) -> tuple[Any, Any, Any]:
+    """The target's provided train / valid / test split (read once per worker)."""
+    return lmrec.datasets.load_provided_split(DATA[target])
+
+
 def run(
-    base: Path, strategy: str, parts: tuple[Any, Any, Any], users: np.ndarray | None, seed: int
+    base: Path | None,
+    strategy: str,
+    target: str,
+    fraction: float,
+    seed: int,
+    train_params: dict[str, Any],
 ) -> dict[str, Any]:
-    """Fit one strategy on the chosen users' events, test on every user."""
-    train, valid, test = parts
+    """Fit one strategy on a ``fraction`` of the target's users, test on every user. Scratch
+    strategies build a fresh SASRec of the base's architecture, so they need no base."""
+    train, valid, test = provided(target)
     history = train.union(valid)
-    if users is not None:
+    if fraction < 1:
+        users = sample_users(train, fraction, seed)
         train = train.subset(np.isin(train.user_index, users))
         valid = valid.subset(np.isin(valid.user_index, users))
     epochs = 0 if strategy == "zero-shot" else 200
     adapt = {**STRATEGIES, **EXTRA_STRATEGIES}.get(strategy, {"strategy": "full"})
-    model = lmrec.models.create(
-        "sasrec_adapted", base=str(base), adapt=adapt, epochs=epochs, seed=seed, **TRAIN
-    )
+    common = {"epochs": epochs, "seed": seed, **train_params}
+    if adapt["strategy"] == "scratch":
+        arch = {**ARCH, "use_ids": bool(adapt.get("item_ids", False))}
+        model = lmrec.models.create("sasrec", **arch, **common)
+    else:
+        model = lmrec.models.create("sasrec_adapted", base=str(base), adapt=adapt, **common)
     t0 = time.perf_counter()
     model.fit(train, valid)
     fit_s = time.perf_counter() - t0
     model.set_histories(history)
     res = lmrec.evaluate(model, test, train=history, k=10, progress=False)
     n_epochs = len(model.history_)
+    if hasattr(model, "trainable_"):
+        trainable, total = model.trainable_["trainable"], model.trainable_["total"]
+        size = model.adapter_bytes()
+    else:  # a fresh model trains everything
+        trainable = total = sum(p.numel() for p in model.net_.parameters())
+        size = sum(p.numel() * p.element_size() for p in model.net_.parameters())
     return {
         "ndcg@10": res["ndcg@10"],
         "recall@10": res["recall@10"],
         "fit_s": round(fit_s, 2),
         "epochs_run": n_epochs,
         "epoch_s": round(fit_s / max(n_epochs, 1), 3),
-        "trainable": model.trainable_["trainable"],
-        "total": model.trainable_["total"],
-        "adapter_bytes": model.adapter_bytes(),
+        "trainable": trainable,
+        "total": total,
+        "adapter_bytes": size,
     }
 
 
@@ -204,24 +238,49 @@ def main() -> None:
     ap.add_argument("--strategies", nargs="*", default=list(STRATEGIES))
     ap.add_argument("--pretrain-min", type=float, default=20.0)
     ap.add_argument("--fresh-base", action="store_true", help="pretrain again even if saved")
-    ap.add_argument("--threads", type=int, default=2, help="torch threads")
+    ap.add_argument("--workers", type=int, default=2, help="runs in parallel (processes)")
+    ap.add_argument("--threads", type=int, default=1, help="torch threads per worker")
     args = ap.parse_args()
     TRAIN["threads"] = args.threads
     started = time.perf_counter()
-    base, base_info = pretrain(args.target, args.pretrain_min, args.fresh_base)
-    print(f"base: {base_info}", flush=True)
-    parts = lmrec.datasets.load_provided_split(DATA[args.target])
-    zero = run(base, "zero-shot", parts, None, 0)
-    print(f"zero-shot: {zero}", flush=True)
+    jobs = sorted(  # longest first, so the last runs to finish are short ones
+        ((s, f, seed) for s in args.strategies for f in args.fractions for seed in args.seeds),
+        key=lambda j: (-j[1], list(args.strategies).index(j[0]), j[2]),
+    )
+    scratch = [j for j in jobs if _strategy(j[0]) == "scratch"]
+    results: dict[tuple[str, float, int], dict[str, Any]] = {}
+    pool = ProcessPoolExecutor(args.workers, mp_context=get_context("spawn"))
+    with pool:
+        pending: dict[Future[Any], Any] = {
+            pool.submit(pretrain, args.target, args.pretrain_min, args.fresh_base, args.threads): (
+                "base",
+            )
+        }
+        for j in scratch:  # need no base: they start while it pretrains
+            pending[pool.submit(run, None, j[0], args.target, j[1], j[2], TRAIN)] = j
+        base_info: dict[str, Any] = {}
+        zero: dict[str, Any] = {}
+        while pending:
+            done = next(as_completed(pending))
+            key = pending.pop(done)
+            if key == ("base",):
+                base, base_info = done.result()
+                print(f"base: {base_info}", flush=True)
+                pending[pool.submit(run, base, "zero-shot", args.target, 1.0, 0, TRAIN)] = ("zero",)
+                for j in jobs:
+                    if j not in scratch:
+                        pending[pool.submit(run, base, j[0], args.target, j[1], j[2], TRAIN)] = j
+            elif key == ("zero",):
+                zero = done.result()
+                print(f"zero-shot: {zero}", flush=True)
+            else:
+                results[key] = done.result()
+                print(f"{key[0]} {key[1]:.2f} seed {key[2]}: {results[key]}", flush=True)
     curve: dict[str, dict[str, Any]] = {}
     for strategy in args.strategies:
         curve[strategy] = {}
         for fraction in args.fractions:
-            runs = []
-            for seed in args.seeds:
-                users = None if fraction >= 1 else sample_users(parts[0], fraction, seed)
-                runs.append(run(base, strategy, parts, users, seed))
-                print(f"{strategy} {fraction:.2f} seed {seed}: {runs[-1]}", flush=True)
+            runs = [results[(strategy, fraction, seed)] for seed in args.seeds]
             curve[strategy][f"{fraction:g}"] = {
                 "ndcg@10": summarise([r["ndcg@10"] for r in runs]),
                 "recall@10": summarise([r["recall@10"] for r in runs]),
@@ -231,7 +290,7 @@ def main() -> None:
                 "trainable": runs[0]["trainable"],
                 "total": runs[0]["total"],
                 "adapter_bytes": runs[0]["adapter_bytes"],
-                "train": {k: TRAIN[k] for k in EARLIER_TRAIN},
+                "train": {k: TRAIN[k] for k in ("patience", "length_buckets", "length_chunks")},
             }
     name = f"transfer-{args.target}"
     previous = RESULTS / f"{name}.json"
@@ -260,13 +319,24 @@ def main() -> None:
         "curve": curve,
         "total_s": round(time.perf_counter() - started, 1),
         "earlier_total_s": round(earlier_s, 1),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "workers": f"{args.workers} processes × {args.threads} torch thread(s)",
+        "peak_rss_mb": round(max(_rss(resource.RUSAGE_SELF), _rss(resource.RUSAGE_CHILDREN)), 1),
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps(out, indent=2) + "\n")
     (RESULTS / f"{name}.md").write_text(markdown(out))
     plot(out, IMG / f"{name}.png")
     print(markdown(out))
+
+
+def _strategy(name: str) -> str:
+    """The adaptation strategy a benchmark strategy name runs."""
+    return str({**STRATEGIES, **EXTRA_STRATEGIES}.get(name, {"strategy": "full"})["strategy"])
+
+
+def _rss(who: int) -> float:
+    """Peak resident memory (MB) of this process or of its largest finished child."""
+    return resource.getrusage(who).ru_maxrss / 1024
 
 
 def markdown(out: dict[str, Any]) -> str:
@@ -280,7 +350,8 @@ def markdown(out: dict[str, Any]) -> str:
         f"Machine: {out['machine']}. Base: pretrained on {', '.join(out['base']['sources'])} "
         f"({out['base']['users']:,} users, {out['base']['items']:,} items), "
         f"{out['base']['epochs_run']} epochs × {out['base']['epoch_s']} s, best validation "
-        f"NDCG@10 {out['base']['best_valid_ndcg@10']}. Last run {out['total_s'] / 60:.1f} min"
+        f"NDCG@10 {out['base']['best_valid_ndcg@10']}. Last run {out['total_s'] / 60:.1f} min "
+        f"wall time, pretraining included ({out.get('workers', '1 process')})"
         + (
             f" (points kept from earlier runs took {out['earlier_total_s'] / 60:.1f} min)"
             if out.get("earlier_total_s")
@@ -323,10 +394,11 @@ def markdown(out: dict[str, Any]) -> str:
         lines.append(f"| {strategy} | " + " | ".join(cells) + " |")
     lines += [
         "",
-        "Training column: early-stopping patience (validations without gain) and whether "
-        "batches group users of similar history length. Patience 3 with length buckets stopped "
-        "fine-tuning early on this small target; points run from 2026-12-01 03:00 use patience "
-        "10 without buckets (points of other settings are kept from earlier runs).",
+        "Training column: early-stopping patience (validations without gain); whether "
+        "batches group users of similar history length (length buckets: they change the "
+        "batches and stopped fine-tuning early); and into how many chunks of similar length "
+        "each random batch is split (with the key-padding mask: same batches and gradient, "
+        "less padding computed).",
     ]
     return "\n".join(lines) + "\n"
 
@@ -334,7 +406,12 @@ def markdown(out: dict[str, Any]) -> str:
 def _training(point: dict[str, Any]) -> str:
     """The training settings of one curve point, short."""
     t = point.get("train", EARLIER_TRAIN)
-    return f"patience {t['patience']}" + (", length buckets" if t["length_buckets"] else "")
+    chunks = t.get("length_chunks", 1)
+    return (
+        f"patience {t['patience']}"
+        + (", length buckets" if t["length_buckets"] else "")
+        + (f", {chunks} length chunks" if chunks > 1 else "")
+    )
 
 
 def plot(out: dict[str, Any], path: Path) -> None:
