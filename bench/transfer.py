@@ -127,7 +127,6 @@ def pretrain(target: str, minutes: float, fresh: bool, threads: int) -> tuple[Pa
         **ARCH,
         **TRAIN,
         "threads": threads,
-        "batch_size": 128,
         "loss": "sampled",
         "negatives": 512,
         "epochs": 200,
