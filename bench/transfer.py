@@ -17,8 +17,13 @@ Runs go to ``--workers`` processes of ``--threads`` torch threads each (default 
 cores); ``scratch`` reads no base, so its runs start while the base pretrains. The reported
 total is the wall time of the whole benchmark, pretraining included.
 
+Every finished run is appended to ``bench/_work/transfer/runs-<target>.jsonl``; a later call
+with the same settings (and the same saved base) reuses those runs instead of repeating them,
+so an interrupted benchmark resumes where it stopped (``--fresh-runs`` repeats everything).
+
 Usage: python bench/transfer.py --target scientific [--fractions 0.05 ...] [--seeds 0 1 2]
-       [--strategies scratch full ...] [--pretrain-min M] [--fresh-base] [--workers 2]
+       [--strategies scratch full ...] [--pretrain-min M] [--fresh-base] [--fresh-runs]
+       [--workers 2]
 """
 
 from __future__ import annotations
@@ -216,6 +221,51 @@ def run(
     }
 
 
+def run_settings(strategy: str) -> dict[str, Any]:
+    """What a run's result depends on besides the base, seed and fraction (threads aside)."""
+    train = {k: v for k, v in TRAIN.items() if k != "threads"}
+    return {"arch": ARCH, "train": train, "adapt": {**STRATEGIES, **EXTRA_STRATEGIES}[strategy]}
+
+
+def saved_base_fit_s(target: str, fresh: bool) -> float | None:
+    """The saved base's fit time (its identity in the journal), or None if it will pretrain."""
+    info_file = WORK / f"base-without-{target}.json"
+    if fresh or not info_file.exists() or not info_file.with_suffix("").exists():
+        return None
+    return float(json.loads(info_file.read_text())["fit_s"])
+
+
+def journaled(target: str, base_fit_s: float | None) -> tuple[dict[tuple, dict], float, int]:
+    """Runs finished earlier with today's settings (on the same base unless ``scratch``), the
+    wall time of the earlier calls that finished them but wrote no results, and their count."""
+    path = WORK / f"runs-{target}.jsonl"
+    if not path.exists():
+        return {}, 0.0, 0
+    lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    written = {r["written"] for r in lines if "written" in r}
+    runs: dict[tuple, dict] = {}
+    spans: dict[float, float] = {}
+    for r in lines:
+        if "written" in r or r["strategy"] not in {**STRATEGIES, **EXTRA_STRATEGIES}:
+            continue
+        if r["settings"] != json.loads(json.dumps(run_settings(r["strategy"]))):
+            continue  # (a JSON round trip turns the settings' tuples into lists, as stored)
+        needs_base = _strategy(r["strategy"]) != "scratch"
+        if needs_base and (base_fit_s is None or r["base"] != base_fit_s):
+            continue
+        runs[(r["strategy"], r["fraction"], r["seed"])] = r["result"]
+        if r["invocation"] not in written:
+            spans[r["invocation"]] = max(spans.get(r["invocation"], 0.0), r["finished"])
+    return runs, sum(end - start for start, end in spans.items()), len(spans)
+
+
+def journal(target: str, record: dict[str, Any]) -> None:
+    """Append one finished run (or a results-written mark) to the target's journal."""
+    WORK.mkdir(parents=True, exist_ok=True)
+    with open(WORK / f"runs-{target}.jsonl", "a") as f:
+        f.write(json.dumps(record) + "\n")
+
+
 def summarise(values: list[float]) -> dict[str, Any]:
     """Mean and a 95% t-interval across seeds."""
     from scipy import stats
@@ -239,17 +289,27 @@ def main() -> None:
     ap.add_argument("--strategies", nargs="*", default=list(STRATEGIES))
     ap.add_argument("--pretrain-min", type=float, default=20.0)
     ap.add_argument("--fresh-base", action="store_true", help="pretrain again even if saved")
+    ap.add_argument(
+        "--fresh-runs", action="store_true", help="repeat runs the journal already holds"
+    )
     ap.add_argument("--workers", type=int, default=2, help="runs in parallel (processes)")
     ap.add_argument("--threads", type=int, default=1, help="torch threads per worker")
     args = ap.parse_args()
     TRAIN["threads"] = args.threads
-    started = time.perf_counter()
+    started, invocation = time.perf_counter(), time.time()
+    base_fit_s = saved_base_fit_s(args.target, args.fresh_base)
+    results: dict[tuple[str, float, int], dict[str, Any]] = {}
+    resumed_s, resumed_calls = 0.0, 0
+    if not args.fresh_runs:
+        results, resumed_s, resumed_calls = journaled(args.target, base_fit_s)
+    wanted = [(s, f, seed) for s in args.strategies for f in args.fractions for seed in args.seeds]
     jobs = sorted(  # longest first, so the last runs to finish are short ones
-        ((s, f, seed) for s in args.strategies for f in args.fractions for seed in args.seeds),
+        (j for j in wanted if j not in results),
         key=lambda j: (-j[1], list(args.strategies).index(j[0]), j[2]),
     )
+    reused = sum(j in results for j in wanted)
+    print(f"{len(jobs)} runs to go, {reused} reused from the journal", flush=True)
     scratch = [j for j in jobs if _strategy(j[0]) == "scratch"]
-    results: dict[tuple[str, float, int], dict[str, Any]] = {}
     pool = ProcessPoolExecutor(args.workers, mp_context=get_context("spawn"))
     with pool:
         pending: dict[Future[Any], Any] = {
@@ -266,6 +326,7 @@ def main() -> None:
             key = pending.pop(done)
             if key == ("base",):
                 base, base_info = done.result()
+                base_fit_s = base_info["fit_s"]
                 print(f"base: {base_info}", flush=True)
                 pending[pool.submit(run, base, "zero-shot", args.target, 1.0, 0, TRAIN)] = ("zero",)
                 for j in jobs:
@@ -277,6 +338,19 @@ def main() -> None:
             else:
                 results[key] = done.result()
                 print(f"{key[0]} {key[1]:.2f} seed {key[2]}: {results[key]}", flush=True)
+                scratch_run = _strategy(key[0]) == "scratch"
+                record = {"strategy": key[0], "fraction": key[1], "seed": key[2]}
+                journal(
+                    args.target,
+                    {
+                        **record,
+                        "settings": run_settings(key[0]),
+                        "base": None if scratch_run else base_fit_s,
+                        "invocation": invocation,
+                        "finished": time.time(),
+                        "result": results[key],
+                    },
+                )
     curve: dict[str, dict[str, Any]] = {}
     for strategy in args.strategies:
         curve[strategy] = {}
@@ -320,6 +394,7 @@ def main() -> None:
         "curve": curve,
         "total_s": round(time.perf_counter() - started, 1),
         "earlier_total_s": round(earlier_s, 1),
+        "resumed": {"runs": reused, "earlier_calls": resumed_calls, "wall_s": round(resumed_s, 1)},
         "workers": f"{args.workers} processes × {args.threads} torch thread(s)",
         "peak_rss_mb": round(max(_rss(resource.RUSAGE_SELF), _rss(resource.RUSAGE_CHILDREN)), 1),
     }
@@ -327,6 +402,7 @@ def main() -> None:
     (RESULTS / f"{name}.json").write_text(json.dumps(out, indent=2) + "\n")
     (RESULTS / f"{name}.md").write_text(markdown(out))
     plot(out, IMG / f"{name}.png")
+    journal(args.target, {"written": invocation})
     print(markdown(out))
 
 
@@ -356,6 +432,12 @@ def markdown(out: dict[str, Any]) -> str:
         + (
             f" (points kept from earlier runs took {out['earlier_total_s'] / 60:.1f} min)"
             if out.get("earlier_total_s")
+            else ""
+        )
+        + (
+            f"; {out['resumed']['runs']} runs reused from the journal (interrupted earlier "
+            f"calls: {out['resumed']['earlier_calls']}, {out['resumed']['wall_s'] / 60:.1f} min)"
+            if out.get("resumed", {}).get("runs")
             else ""
         )
         + f", peak RSS {out['peak_rss_mb']:.0f} MB.",
