@@ -123,6 +123,21 @@ def test_freeze_and_peft_conflict(kw: Dataset) -> None:
         lmrec.models.create("lm_ranker", **TINY, freeze="bottom_k", freeze_k=9).fit(kw)
 
 
+def test_encoder_layers_keeps_the_first_layers(kw: Dataset, tmp_path: Path) -> None:
+    whole = lmrec.models.create("lm_ranker", **TINY, prior="biased_mf").fit(kw)
+    cut = lmrec.models.create("lm_ranker", **TINY, prior="biased_mf", encoder_layers=1).fit(kw)
+    assert len(cut.encoder_.encoder.layer) == 1 and len(whole.encoder_.encoder.layer) == 2
+    layer = sum(p.numel() for p in whole.encoder_.encoder.layer[1].parameters())
+    total = cut.trainable_parameters()["total"]
+    assert total == whole.trainable_parameters()["total"] - layer
+    users, items = np.arange(10), np.arange(10)
+    cut.save(tmp_path / "m")
+    again = lmrec.models.load(tmp_path / "m")
+    np.testing.assert_allclose(again.predict(users, items), cut.predict(users, items), rtol=1e-5)
+    with pytest.raises(ConfigError, match="encoder_layers=3"):
+        lmrec.models.create("lm_ranker", **TINY, encoder_layers=3).fit(kw)
+
+
 def test_checkpoint_resumes(kw: Dataset, tmp_path: Path) -> None:
     params = {**TINY, "prior": "biased_mf", "checkpoint_dir": str(tmp_path / "ck")}
     first = lmrec.models.create("lm_ranker", **params).fit(kw)

@@ -58,11 +58,24 @@ class _WithAdapter(nn.Module):
         return self.adapter(self.inner(x))
 
 
+def truncate(encoder: Any, keep: int | None) -> Any:
+    """``encoder`` cut to its first ``keep`` layers (``None``: unchanged)."""
+    if keep is None:
+        return encoder
+    layers = _layers(encoder)
+    if keep > len(layers):
+        raise ConfigError(f"lm_ranker: encoder_layers={keep} but the encoder has {len(layers)}")
+    encoder.encoder.layer = nn.ModuleList(layers[:keep])
+    encoder.config.num_hidden_layers = keep
+    return encoder
+
+
 def prepare(encoder: Any, cfg: RankerConfig, total_steps: int) -> Any:
-    """Apply ``cfg.freeze`` or ``cfg.peft`` to ``encoder``; returns the module to call."""
+    """Apply ``cfg.encoder_layers``, then ``cfg.freeze`` or ``cfg.peft``, to ``encoder``;
+    returns the module to call."""
     if cfg.peft != "none" and cfg.freeze != "none":
         raise ConfigError("lm_ranker: choose freeze or peft, not both")
-    layers = _layers(encoder)
+    layers = _layers(truncate(encoder, cfg.encoder_layers))
     if cfg.freeze == "embeddings":
         encoder.embeddings.requires_grad_(False)
     elif cfg.freeze == "bottom_k":

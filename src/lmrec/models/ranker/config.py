@@ -13,6 +13,9 @@ from lmrec.models._base import ModelConfig
 class RankerConfig(ModelConfig):
     """:class:`~lmrec.models.ranker.LMRanker` settings.
 
+    ``encoder_layers`` truncates the encoder to its first N layers before anything else
+    (``freeze_k`` then counts within those N).
+
     ``freeze`` and ``peft`` choose what trains: ``freeze`` = ``embeddings`` (token/position
     embeddings), ``bottom_k`` (embeddings + the lowest ``freeze_k`` layers) or ``all_but_head``
     (the whole encoder: pair features are computed once and only the head trains); ``peft`` =
@@ -43,6 +46,12 @@ class RankerConfig(ModelConfig):
         "ranker trains on them (the prior's out-of-sample scores), then the prior is refit on all",
     )
     max_tokens: int = Field(128, ge=8, description="token budget of 'item [SEP] user' inputs")
+    encoder_layers: int | None = Field(
+        None,
+        ge=1,
+        description="keep only the encoder's first N layers (cost falls about in proportion); "
+        "None keeps all",
+    )
     n_recent: int = Field(10, ge=0, description="recent items listed in the user text")
     freeze: Literal["none", "embeddings", "bottom_k", "all_but_head"] = "none"
     freeze_k: int = Field(3, ge=1, description="bottom_k: frozen encoder layers")
