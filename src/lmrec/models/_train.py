@@ -45,7 +45,7 @@ class EarlyStopping:
 
     def __init__(self, patience: int) -> None:
         self.patience = patience
-        self.best = -1.0
+        self.best = -float("inf")  # any first metric is a gain (negated losses too)
         self.state: dict[str, Any] | None = None
         self.stale = 0
 
