@@ -138,6 +138,57 @@ def test_encoder_layers_keeps_the_first_layers(kw: Dataset, tmp_path: Path) -> N
         lmrec.models.create("lm_ranker", **TINY, encoder_layers=3).fit(kw)
 
 
+def test_text_evidence_known_answer() -> None:
+    from lmrec.models.ranker._evidence import text_evidence
+
+    vecs = np.array([[1, 0], [0.6, 0.8], [0, 1], [-1, 0]], np.float32)  # unit rows
+    # user 0 rated items 1 (5), 2 (1), 3 (3): mean 3; user 1 has no history
+    history = sp.csr_matrix(
+        (np.array([5.0, 1.0, 3.0]), np.array([1, 2, 3]), np.array([0, 3, 3])), shape=(2, 4)
+    )
+    out = text_evidence(vecs, history, np.array([0, 0, 1]), np.array([0, 1, 0]), k=2)
+    # item 0: neighbours 1 (sim 0.6) and 2 (sim 0); 3 (sim -1) is beyond k
+    np.testing.assert_allclose(out[0], [2.0, 1.2, 0.6, 0.3], rtol=1e-5)
+    # item 1 (itself in the history, excluded): neighbours 2 (0.8) and 3 (-0.6, weight 0)
+    np.testing.assert_allclose(out[1], [-2.0, -1.6, 0.8, 0.1], rtol=1e-5)
+    np.testing.assert_array_equal(out[2], 0)  # no history
+
+
+def test_evidence_head_learns_ratings_of_similar_items(tmp_path: Path) -> None:
+    """Users rate 'gold' items 5 and 'tin' items 1 unless they are contrarians (the opposite):
+    a per-user, per-text-group taste that neither a global text signal nor item means capture,
+    but the user's ratings of textually similar items do."""
+    rng = np.random.default_rng(0)
+    n_users, n_items = 60, 40
+    rows = []
+    for u in range(n_users):
+        flip = u % 2 == 1
+        for i in rng.choice(n_items, 16, replace=False):
+            gold = i % 2 == 1
+            rows.append((u, i, 5.0 if gold != flip else 1.0))
+    df = pd.DataFrame(rows, columns=["user", "item", "rating"])
+    text = [f"{'gold' if i % 2 else 'tin'} item" for i in range(n_items)]
+    items = pd.DataFrame({"item": range(n_items), "text": text})
+    ds = Dataset.from_events(df, value="rating", items=items, item_text="text", name="taste")
+    split = lmrec.split.random(ds, test_frac=0.2, seed=0)
+    params = {**TINY, "freeze": "all_but_head", "epochs": 30, "prior": None, "head_lr": 1e-2}
+    plain = lmrec.models.create("lm_ranker", **params).fit(split.train)
+    params["evidence_k"], params["evidence_encoder"] = 3, "hashing"
+    model = lmrec.models.create("lm_ranker", **params).fit(split.train)
+    test = split.test
+
+    def rmse(m: lmrec.models.ranker.LMRanker) -> float:
+        pred = m.predict(test.user_index, test.item_index)
+        return float(np.sqrt(np.mean((pred - test.values) ** 2)))
+
+    assert rmse(model) < 0.5 * rmse(plain)
+    assert rmse(model) < 0.5 * float(np.std(test.values))
+    model.save(tmp_path / "m")
+    again = lmrec.models.load(tmp_path / "m")
+    users, items = test.user_index[:20], test.item_index[:20]
+    np.testing.assert_allclose(again.predict(users, items), model.predict(users, items), rtol=1e-5)
+
+
 def test_checkpoint_resumes(kw: Dataset, tmp_path: Path) -> None:
     params = {**TINY, "prior": "biased_mf", "checkpoint_dir": str(tmp_path / "ck")}
     first = lmrec.models.create("lm_ranker", **params).fit(kw)

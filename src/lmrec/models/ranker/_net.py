@@ -130,21 +130,36 @@ def _layers(encoder: Any) -> list[Any]:
 
 
 class RankerHead(nn.Module):
-    """``bias + w·prior + mlp([pooled text, standardised prior])``, the MLP starting at zero
-    so an untrained ranker reproduces its prior."""
+    """``bias + w·prior + v·evidence + mlp([pooled text, standardised prior, evidence])``,
+    ``v`` and the MLP's output starting at zero so an untrained ranker reproduces its prior.
+    ``evidence``: ``n_evidence`` standardised pair features (none by default)."""
 
-    def __init__(self, hidden: int):
+    def __init__(self, hidden: int, n_evidence: int = 0):
         super().__init__()
         last = nn.Linear(64, 1)
         nn.init.zeros_(last.weight)
         nn.init.zeros_(last.bias)
-        self.mlp = nn.Sequential(nn.Linear(2 * hidden + 1, 64), nn.GELU(), last)
+        self.mlp = nn.Sequential(nn.Linear(2 * hidden + 1 + n_evidence, 64), nn.GELU(), last)
         self.prior_weight = nn.Parameter(torch.ones(1))
         self.bias = nn.Parameter(torch.zeros(1))
+        self.evidence = None
+        if n_evidence:
+            self.evidence = nn.Linear(n_evidence, 1, bias=False)
+            nn.init.zeros_(self.evidence.weight)
 
-    def forward(self, pooled: torch.Tensor, prior: torch.Tensor, prior_z: torch.Tensor) -> Any:
+    def forward(
+        self,
+        pooled: torch.Tensor,
+        prior: torch.Tensor,
+        prior_z: torch.Tensor,
+        evidence: torch.Tensor | None = None,
+    ) -> Any:
         x = torch.cat([pooled, prior_z[:, None]], dim=1)
-        return self.bias + self.prior_weight * prior + self.mlp(x).squeeze(-1)
+        out = self.bias + self.prior_weight * prior
+        if self.evidence is not None and evidence is not None:
+            x = torch.cat([x, evidence], dim=1)
+            out = out + self.evidence(evidence).squeeze(-1)
+        return out + self.mlp(x).squeeze(-1)
 
 
 def pool(encoder: Any, tokens: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -173,9 +188,10 @@ class PairModel(nn.Module):
         tokens: dict[str, torch.Tensor] | None,
         prior: torch.Tensor,
         prior_z: torch.Tensor,
+        evidence: torch.Tensor | None = None,
         pooled: torch.Tensor | None = None,
     ) -> Any:
         if pooled is None:
             assert tokens is not None
             pooled = pool(self.encoder, tokens)
-        return self.head(pooled, prior, prior_z)
+        return self.head(pooled, prior, prior_z, evidence)

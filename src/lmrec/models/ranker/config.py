@@ -53,6 +53,15 @@ class RankerConfig(ModelConfig):
         "None keeps all",
     )
     n_recent: int = Field(10, ge=0, description="recent items listed in the user text")
+    evidence_k: int = Field(
+        0,
+        ge=0,
+        description="the head also reads how the user rated the k history items whose text is "
+        "most like the candidate's (text_evidence, from evidence_encoder's embeddings); 0: off",
+    )
+    evidence_encoder: str = Field(
+        "minilm", description="text encoder of the evidence's item embeddings"
+    )
     freeze: Literal["none", "embeddings", "bottom_k", "all_but_head"] = "none"
     freeze_k: int = Field(3, ge=1, description="bottom_k: frozen encoder layers")
     peft: Literal["none", "lora", "adalora", "prefix", "adapter"] = "none"

@@ -16,6 +16,7 @@ from lmrec.data.text import history_text, item_texts, user_texts
 from lmrec.errors import ModelError
 from lmrec.models._base import Recommender, UserBatch
 from lmrec.models._train import EarlyStopping, data_parallel, seeded
+from lmrec.models.ranker._evidence import EVIDENCE, text_evidence
 from lmrec.models.ranker.config import RankerConfig
 
 WEIGHTS_FILE = "ranker.safetensors"
@@ -43,7 +44,9 @@ class LMRanker(Recommender):
     BCE. Training: AdamW with linear warm-up/decay, gradient clipping, validation every
     ``eval_every`` steps with early stopping on RMSE / log loss (best weights kept), seeded,
     resumable from ``checkpoint_dir``. The prior is fit without a held-out share of each user's
-    events, on which the ranker trains; it is then refit on everything.
+    events, on which the ranker trains; it is then refit on everything. With ``evidence_k``
+    the head also reads :func:`~lmrec.models.ranker._evidence.text_evidence`: how the user
+    rated the history items whose text embedding is closest to the candidate's.
 
     :meth:`predict` scores pairs (ratings or click probabilities); :meth:`score` reranks the
     prior's top ``n_candidates`` (the rest keep the prior's order below them), which is how
@@ -92,6 +95,7 @@ class LMRanker(Recommender):
         rng = seeded(c.seed, c.threads)
         self.item_text_ = np.asarray(item_texts(train), dtype=str)
         self.value_range_ = np.array([train.values.min(), train.values.max()], np.float32)
+        self.item_vecs_ = self._item_vectors() if c.evidence_k else None
         if c.prior is not None:
             held = _pairs_split(train, c.prior_holdout, rng)
             base, ranker_data = train.subset(~held), train.subset(held)
@@ -111,11 +115,17 @@ class LMRanker(Recommender):
         if not len(u):
             raise ModelError(f"lm_ranker: no training pairs in {train.name!r}")
         self.prior_ = prior
-        p, vp = self._prior_scores(u, i), self._prior_scores(vu, vi)
-        self.prior_stats_ = np.array([p.mean(), max(float(p.std()), 1e-6)], np.float32)
+        # training pairs see the history the prior was fit on; validation pairs all training
+        p = self._signals(u, i, self._prior_scores(u, i), base.interactions)
+        vp = self._signals(vu, vi, self._prior_scores(vu, vi), train.interactions)
+        self.prior_stats_ = np.array([p[:, 0].mean(), max(float(p[:, 0].std()), 1e-6)], np.float32)
+        ev = p[:, 1:]
+        self.evidence_stats_ = np.stack([ev.mean(0), np.maximum(ev.std(0), 1e-6)]).astype(
+            np.float32
+        )
         self._build(total_steps=c.epochs * -(-len(u) // c.batch_size))
         if c.task == "rating":  # start at the prior plus its mean residual
-            start = float(np.mean(y - p))
+            start = float(np.mean(y - p[:, 0]))
         else:  # start at the base click rate (the standardised prior has mean 0)
             rate = float(np.clip(y.mean(), 1e-3, 1 - 1e-3))
             start = float(np.log(rate / (1 - rate)))
@@ -132,8 +142,28 @@ class LMRanker(Recommender):
         c = self.config
         self.tokenizer_, encoder = load_encoder(c.model, c.seed)
         self.encoder_ = prepare(encoder, c, total_steps)
-        self.head_ = RankerHead(encoder.config.hidden_size)
+        n_evidence = len(EVIDENCE) if self.config.evidence_k else 0
+        self.head_ = RankerHead(encoder.config.hidden_size, n_evidence)
         self.total_steps_ = total_steps
+
+    def _item_vectors(self) -> np.ndarray:
+        """Unit-length, catalogue-centred embeddings of the item texts (for the evidence)."""
+        from lmrec.text import get_encoder
+        from lmrec.text._base import l2_normalise
+
+        vecs = get_encoder(self.config.evidence_encoder).encode(list(self.item_text_))
+        return l2_normalise(vecs - vecs.mean(0))
+
+    def _signals(
+        self, rows: np.ndarray, items: np.ndarray, prior: np.ndarray, history: Any
+    ) -> np.ndarray:
+        """``[n, 1 + E]`` per pair: the prior's score, then (with ``evidence_k``) the text
+        evidence of the pair's user from ``history`` (a CSR of values, one row per user)."""
+        cols = [np.asarray(prior, np.float32).reshape(-1, 1)]
+        if self.config.evidence_k:
+            ev = text_evidence(self.item_vecs_, history, rows, items, self.config.evidence_k)
+            cols.append(ev)
+        return np.hstack(cols)
 
     def _prior_scores(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:
         if self.prior_ is None:
@@ -153,19 +183,22 @@ class LMRanker(Recommender):
             return_tensors="pt",
         )
 
-    def _prior_inputs(self, prior: np.ndarray) -> tuple[Any, Any]:
-        """The head's prior input (raw for ratings, standardised for clicks) and its z-score."""
+    def _prior_inputs(self, signals: np.ndarray) -> tuple[Any, Any, Any]:
+        """From :meth:`_signals`: the head's prior input (raw for ratings, standardised for
+        clicks), its z-score, and the standardised evidence (``[n, 0]`` without)."""
         import torch
 
-        p = torch.from_numpy(np.asarray(prior, np.float32))
+        s = np.asarray(signals, np.float32)
+        p = torch.from_numpy(np.ascontiguousarray(s[:, 0]))
         z = (p - float(self.prior_stats_[0])) / float(self.prior_stats_[1])
-        return (p if self.config.task == "rating" else z), z
+        ev = (s[:, 1:] - self.evidence_stats_[0]) / self.evidence_stats_[1]
+        return (p if self.config.task == "rating" else z), z, torch.from_numpy(ev)
 
     def _forward(self, tokens: Any, prior: np.ndarray, pooled: Any = None) -> Any:
         from lmrec.models.ranker._net import PairModel
 
         return PairModel(self.encoder_, self.head_)(
-            None if tokens is None else dict(tokens), *self._prior_inputs(prior), pooled
+            None if tokens is None else dict(tokens), *self._prior_inputs(prior), pooled=pooled
         )
 
     def _pair_outputs(
@@ -306,7 +339,9 @@ class LMRanker(Recommender):
         if not len(u) or not len(vu):
             raise ModelError(f"lm_ranker: too few new events ({new.n_events}) to fine-tune on")
         self.total_steps_ = c.epochs * -(-len(u) // c.batch_size)
-        data_p, valid_p = self._prior_scores(u, i), self._prior_scores(vu, vi)
+        history = data.interactions
+        data_p = self._signals(u, i, self._prior_scores(u, i), history)
+        valid_p = self._signals(vu, vi, self._prior_scores(vu, vi), history)
         self._train(torch, (u, i, y, data_p), (vu, vi, vy, valid_p), rng, resume=False)
         if c.prior is not None:
             self.prior_ = create(c.prior, **c.prior_params).fit(data)
@@ -374,7 +409,8 @@ class LMRanker(Recommender):
         """Predicted ratings (clipped to the training range) or click probabilities."""
         users = np.asarray(users, np.int64)
         items = np.asarray(items, np.int64)
-        out = self._pair_outputs(users, items, self._prior_scores(users, items))
+        prior = self._signals(users, items, self._prior_scores(users, items), self.train_)
+        out = self._pair_outputs(users, items, prior)
         if self.config.task == "rating":
             return np.clip(out, *self.value_range_)
         return (1 / (1 + np.exp(-out))).astype(np.float32)
@@ -398,7 +434,8 @@ class LMRanker(Recommender):
             prior = np.zeros(len(rows), np.float32)
         else:
             prior = self.prior_.score_pairs(batch, rows, items)
-        return self._pair_outputs(rows, items, prior, user_text=self._batch_texts(batch))
+        signals = self._signals(rows, items, prior, batch.history)
+        return self._pair_outputs(rows, items, signals, user_text=self._batch_texts(batch))
 
     def _score(self, batch: UserBatch) -> np.ndarray:
         from lmrec.pipeline import rerank
@@ -409,7 +446,8 @@ class LMRanker(Recommender):
         prior = self.prior_.score(batch)
 
         def pairs(rows: np.ndarray, items: np.ndarray) -> np.ndarray:
-            return self._pair_outputs(rows, items, prior[rows, items], user_text=texts)
+            signals = self._signals(rows, items, prior[rows, items], batch.history)
+            return self._pair_outputs(rows, items, signals, user_text=texts)
 
         return rerank(prior, batch.history, pairs, self.config.n_candidates)
 
@@ -420,7 +458,9 @@ class LMRanker(Recommender):
             "user_text": self.user_text_,
             "value_range": self.value_range_,
             "prior_stats": self.prior_stats_,
+            "evidence_stats": self.evidence_stats_,
             "total_steps": np.array(self.total_steps_),
+            **({} if self.item_vecs_ is None else {"item_vecs": self.item_vecs_}),
         }
 
     def _save_files(self, folder: Path) -> None:
@@ -448,6 +488,8 @@ class LMRanker(Recommender):
         self.user_text_ = state["user_text"]
         self.value_range_ = state["value_range"]
         self.prior_stats_ = state["prior_stats"]
+        self.evidence_stats_ = state.get("evidence_stats", np.zeros((2, 0), np.float32))
+        self.item_vecs_ = state.get("item_vecs")
         seeded(self.config.seed, self.config.threads)  # the 'tiny' encoder's frozen init
         self._build(int(state["total_steps"]))
         modules = torch.nn.ModuleDict({"encoder": self.encoder_, "head": self.head_})
