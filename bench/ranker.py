@@ -13,8 +13,17 @@ retriever's top-N for a seeded sample of users rescored by the click ranker (rat
 positive, one sampled unseen item per positive as negative); NDCG@10 with ratings ≥ 4 relevant,
 paired test against the retriever alone on the same users.
 
+With ``--evidence`` it measures the headline ranker instead (written to
+``ranker-ml100k-evidence.{json,md}``): the head also reads the text evidence (how the user rated
+the 20 history items whose MiniLM embedding is closest to the candidate's), the encoder is cut
+to its first 2 layers and frozen, so every held-out training pair is encoded once; RMSE on all
+test ratings against biased MF, next to linear blends of MF with the same evidence (no
+cross-encoder) and with collaborative-neighbour evidence (item vectors = rating columns), fit
+on the same held-out share; and its click head, trained with negatives drawn from the
+retriever's top candidates, reranking those candidates.
+
 Usage: python bench/ranker.py [--modes none lora ...] [--train-pairs N] [--test-pairs N]
-       [--rerank-users N] [--candidates N]
+       [--rerank-users N] [--candidates N] [--evidence]
 """
 
 from __future__ import annotations
@@ -32,6 +41,8 @@ import lmrec
 from lmrec.evaluate import stats
 from lmrec.evaluate.metrics import click
 from lmrec.evaluate.report import environment
+from lmrec.models.ranker._evidence import text_evidence
+from lmrec.models.ranker.model import _pairs_split
 
 RESULTS = Path(__file__).parent / "results"
 WORK = Path(__file__).parent / "_work" / "ranker"
@@ -44,6 +55,20 @@ MODES = {
     "adalora": {"peft": "adalora"},
     "prefix": {"peft": "prefix"},
     "adapter": {"peft": "adapter"},
+}
+
+
+# the headline ranker: text evidence, the first 2 MiniLM layers, frozen (pair features cached)
+HEADLINE = {
+    "evidence_k": 20,
+    "encoder_layers": 2,
+    "freeze": "all_but_head",
+    "max_tokens": 64,
+    "max_train_pairs": 20000,
+    "max_valid_pairs": 1000,
+    "epochs": 10,
+    "batch_size": 16,
+    "eval_every": 100,
 }
 
 
@@ -97,9 +122,81 @@ def rating_table(split: Any, args: argparse.Namespace) -> dict[str, Any]:
     return {"test_pairs": len(pick), "models": rows}
 
 
-def click_and_rerank(split: Any, args: argparse.Namespace) -> dict[str, Any]:
+def blend_rmse(split: Any, vecs: list[np.ndarray], k: int = 20) -> np.ndarray:
+    """Squared test errors of a least-squares blend of biased MF and the neighbour evidence
+    from each of ``vecs``, fit on the ranker's protocol: MF without a held-out 20% share of
+    each user's training ratings, the blend on that share; then MF refit on all training."""
+    train, test = split.train, split.test
+    held = _pairs_split(train, 0.2, np.random.default_rng(0))
+    base, share = train.subset(~held), train.subset(held)
+
+    def features(mf: Any, history: Any, users: np.ndarray, items: np.ndarray) -> np.ndarray:
+        cols = [mf.predict(users, items)[:, None], np.ones((len(users), 1))]
+        cols += [text_evidence(v, history, users, items, k) for v in vecs]
+        return np.hstack(cols)
+
+    mf = lmrec.models.create("biased_mf").fit(base)
+    x = features(mf, base.interactions, share.user_index, share.item_index)
+    coef, *_ = np.linalg.lstsq(x, share.values, rcond=None)
+    mf = lmrec.models.create("biased_mf").fit(train, split.valid)
+    xt = features(mf, train.interactions, test.user_index, test.item_index)
+    lo, hi = train.values.min(), train.values.max()
+    return (np.clip(xt @ coef, lo, hi) - test.values) ** 2
+
+
+def evidence_rating(split: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """The headline ranker's RMSE on every test rating, against biased MF and the blends."""
+    test = split.test
+    users, items, truth = test.user_index, test.item_index, test.values
+    mf = lmrec.models.create("biased_mf").fit(split.train, split.valid)
+    mf_err = (mf.predict(users, items) - truth) ** 2
+    t0 = time.perf_counter()
+    model = lmrec.models.create("lm_ranker", **HEADLINE, threads=args.threads, progress=True)
+    model.fit(split.train, split.valid)
+    fit_s = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    err = (model.predict(users, items) - truth) ** 2
+    pred_s = time.perf_counter() - t1
+    from lmrec.text._base import l2_normalise
+
+    ratings = split.train.interactions.T.tocsr().astype(np.float32)
+    collab = l2_normalise(ratings.toarray())  # an item's vector: its column of ratings
+    rows: dict[str, Any] = {"biased_mf": {"rmse": round(float(np.sqrt(mf_err.mean())), 4)}}
+
+    def row(e: np.ndarray) -> dict[str, Any]:
+        paired = stats.paired_test(mf_err, e)  # positive diff: fewer squared errors than MF
+        return {
+            "rmse": round(float(np.sqrt(e.mean())), 4),
+            "vs_mf_sq_err_diff": round(paired["diff"], 5),
+            "vs_mf_ci95": [round(paired["ci_low"], 5), round(paired["ci_high"], 5)],
+            "vs_mf_p": paired["p_value_t"],
+        }
+
+    rows["lm_ranker (text evidence, 2 frozen layers)"] = {
+        **row(err),
+        **model.trainable_parameters(),
+        "train_pairs": model.train_pairs_,
+        "fit_s": round(fit_s, 1),
+        "train_pairs_per_s": round(model.train_pairs_ / fit_s, 1),
+        "pairs_per_s_predict": round(len(users) / pred_s, 1),
+        "best_valid_rmse": round(min(h["valid"] for h in model.history_), 4),
+    }
+    text = model.item_vecs_
+    rows["blend: MF + text evidence (no cross-encoder)"] = row(blend_rmse(split, [text]))
+    rows["blend: MF + collaborative evidence"] = row(blend_rmse(split, [collab]))
+    rows["blend: MF + text + collaborative evidence"] = row(blend_rmse(split, [text, collab]))
+    for name, r in rows.items():
+        print(name, r, flush=True)
+    return {"test_pairs": len(truth), "models": rows}
+
+
+def click_and_rerank(
+    split: Any, args: argparse.Namespace, params: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Click head AUC / log loss, and the retriever's candidates reranked by it."""
-    params = {**common(args), "task": "click", "prior": args.retriever, **MODES[args.click_mode]}
+    if params is None:
+        params = {**common(args), **MODES[args.click_mode]}
+    params = {**params, "task": "click", "prior": args.retriever}
     ranker = lmrec.models.create("lm_ranker", **params, n_candidates=args.candidates)
     t0 = time.perf_counter()
     ranker.fit(split.train, split.valid)
@@ -131,7 +228,7 @@ def click_and_rerank(split: Any, args: argparse.Namespace) -> dict[str, Any]:
     rerank_s = time.perf_counter() - t1
     paired = stats.paired_test(pipe.per_user["ndcg@10"], retr.per_user["ndcg@10"])
     return {
-        "click_mode": args.click_mode,
+        "click_mode": "headline" if params.get("evidence_k") else args.click_mode,
         "fit_s": round(fit_s, 1),
         "click_pairs": len(y),
         "auc": round(click.auc(y, prob), 4),
@@ -165,20 +262,31 @@ def main() -> None:
     ap.add_argument("--skip-click", action="store_true")
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--tag", default="", help="suffix of the result files")
+    ap.add_argument("--evidence", action="store_true", help="measure the headline ranker")
     args = ap.parse_args()
     started = time.perf_counter()
     ds = lmrec.datasets.load("ml-100k")
     split = lmrec.split.random_user(ds, test_frac=0.2, valid_frac=0.1, seed=0)
-    rating = rating_table(split, args)
-    clicks = None if args.skip_click else click_and_rerank(split, args)
+    if args.evidence:
+        args.tag = args.tag or "evidence"
+        rating = evidence_rating(split, args)
+        # click negatives from the retriever's candidates: the items the rerank orders
+        headline = {**HEADLINE, "negative_source": "prior", "threads": args.threads}
+        headline["progress"] = True
+        clicks = None if args.skip_click else click_and_rerank(split, args, headline)
+    else:
+        rating = rating_table(split, args)
+        clicks = None if args.skip_click else click_and_rerank(split, args)
     env = environment()
+    parts = (__doc__ or "").split("\n\n")
     out = {
         "dataset": "ml-100k",
         "split": "random_user 80/20 (valid = 10% of each user's ratings), seed 0",
-        "protocol": " ".join(__doc__.split("\n\n")[1].split()),
+        "protocol": " ".join(" ".join(parts[1 : 3 if args.evidence else 2]).split()),
         "date": env["date"][:10],
         "machine": f"{env['platform']}, {env['cpus']} CPUs",
         "settings": {k: v for k, v in vars(args).items()},
+        **({"headline": HEADLINE} if args.evidence else {}),
         "rating": rating,
         "click": clicks,
         "total_s": round(time.perf_counter() - started, 1),
@@ -192,6 +300,8 @@ def main() -> None:
 
 
 def markdown(out: dict[str, Any]) -> str:
+    if "headline" in out:
+        return markdown_evidence(out)
     r = out["rating"]
     lines = [
         f"# LM ranker on ml-100k ({out['date']})",
@@ -220,7 +330,46 @@ def markdown(out: dict[str, Any]) -> str:
             f"| {m['trainable']:,} / {m['total']:,} | {m['epoch_s']} "
             f"| {m['pairs_per_s_predict']} |"
         )
-    c = out["click"]
+    return "\n".join(lines + click_lines(out["click"])) + "\n"
+
+
+def markdown_evidence(out: dict[str, Any]) -> str:
+    """The headline ranker's tables."""
+    r, h = out["rating"], out["headline"]
+    lines = [
+        f"# LM ranker with text evidence on ml-100k ({out['date']})",
+        "",
+        out["protocol"],
+        "",
+        f"Machine: {out['machine']}. Whole run {out['total_s'] / 60:.1f} min, peak RSS "
+        f"{out['peak_rss_mb']:.0f} MB. Ranker: evidence_k {h['evidence_k']}, the first "
+        f"{h['encoder_layers']} MiniLM layers, freeze {h['freeze']}, {h['max_tokens']} tokens, "
+        f"up to {h['max_train_pairs']} training pairs × {h['epochs']} epochs.",
+        "",
+        f"Rating RMSE on all {r['test_pairs']:,} test ratings; Δ = mean squared-error gain over "
+        "biased MF on the same ratings (positive: better), paired 95% CI:",
+        "",
+        "| model | RMSE | Δ sq. error vs MF [95% CI] | p | trainable / total params "
+        "| train pairs | fit s | train pairs/s | predict pairs/s |",
+        "|---|---|---|---|---|---|---|---|---|",
+        f"| biased_mf | {r['models']['biased_mf']['rmse']:.4f} | – | – | – | – | – | – | – |",
+    ]
+    for name, m in r["models"].items():
+        if name == "biased_mf":
+            continue
+        params = f"{m['trainable']:,} / {m['total']:,}" if "trainable" in m else "–"
+        lines.append(
+            f"| {name} | {m['rmse']:.4f} | {m['vs_mf_sq_err_diff']:+.4f} "
+            f"[{m['vs_mf_ci95'][0]:+.4f}, {m['vs_mf_ci95'][1]:+.4f}] | {m['vs_mf_p']:.2g} "
+            f"| {params} | {m.get('train_pairs', '–')} | {m.get('fit_s', '–')} "
+            f"| {m.get('train_pairs_per_s', '–')} | {m.get('pairs_per_s_predict', '–')} |"
+        )
+    return "\n".join(lines + click_lines(out["click"])) + "\n"
+
+
+def click_lines(c: dict[str, Any] | None) -> list[str]:
+    """The click head and rerank paragraph (empty without a click run)."""
+    lines: list[str] = []
     if c:
         rr = c["rerank"]
         lines += [
@@ -234,7 +383,7 @@ def markdown(out: dict[str, Any]) -> str:
             f"(Δ {rr['diff']:+.4f}, 95% CI [{rr['ci95'][0]:+.4f}, {rr['ci95'][1]:+.4f}], "
             f"p = {rr['p_value_t']:.3g}); {rr['rerank_s_per_user']} s per user.",
         ]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 if __name__ == "__main__":

@@ -189,6 +189,23 @@ def test_evidence_head_learns_ratings_of_similar_items(tmp_path: Path) -> None:
     np.testing.assert_allclose(again.predict(users, items), model.predict(users, items), rtol=1e-5)
 
 
+def test_prior_negatives_come_from_the_candidates(kw: Dataset) -> None:
+    from lmrec.models._topk import mask_rows, topk
+
+    params = {**TINY, "task": "click", "prior": "popular", "n_candidates": 3}
+    model = lmrec.models.create("lm_ranker", **params, negative_source="prior").fit(kw)
+    users = np.repeat(np.arange(kw.n_users), 5)
+    neg = model._candidates(model.prior_, users, kw.interactions, np.random.default_rng(0))
+    scores = model.prior_.score(np.arange(kw.n_users))
+    mask_rows(scores, kw.interactions)
+    top, _ = topk(scores, 3)
+    assert all(n in top[u] for u, n in zip(users, neg, strict=True))
+    assert len(set(neg[users == 0].tolist())) > 1  # drawn among them, not always the first
+    with pytest.raises(ConfigError, match="needs a prior"):
+        no_prior = {**params, "prior": None, "negative_source": "prior"}
+        lmrec.models.create("lm_ranker", **no_prior).fit(kw)
+
+
 def test_checkpoint_resumes(kw: Dataset, tmp_path: Path) -> None:
     params = {**TINY, "prior": "biased_mf", "checkpoint_dir": str(tmp_path / "ck")}
     first = lmrec.models.create("lm_ranker", **params).fit(kw)

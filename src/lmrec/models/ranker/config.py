@@ -82,6 +82,11 @@ class RankerConfig(ModelConfig):
     max_train_pairs: int | None = Field(20000, ge=1, description="cap on training pairs")
     max_valid_pairs: int = Field(1000, ge=10)
     negatives: int = Field(1, ge=1, description="click: sampled negatives per positive")
+    negative_source: Literal["random", "prior"] = Field(
+        "random",
+        description="click: negatives drawn from all unseen items, or from the prior's top "
+        "n_candidates unseen items (the items a rerank orders)",
+    )
     positive_threshold: float = Field(4.0, description="click on explicit data: rating ≥ this")
     n_candidates: int = Field(100, ge=1, description="prior's top-N reranked by score()")
     checkpoint_dir: str | None = Field(

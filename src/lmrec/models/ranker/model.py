@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 
 from lmrec.data import Dataset
 from lmrec.data.text import history_text, item_texts, user_texts
-from lmrec.errors import ModelError
+from lmrec.errors import ConfigError, ModelError
 from lmrec.models._base import Recommender, UserBatch
 from lmrec.models._train import EarlyStopping, data_parallel, seeded
 from lmrec.models.ranker._evidence import EVIDENCE, text_evidence
@@ -67,9 +67,10 @@ class LMRanker(Recommender):
 
     # ------------------------------------------------------------------ training data
     def _pairs(
-        self, ds: Dataset, history: Dataset, rng: np.random.Generator
+        self, ds: Dataset, history: Dataset, rng: np.random.Generator, prior: Any = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(users, items, targets)`` of ``ds``: ratings, or click labels with negatives."""
+        """``(users, items, targets)`` of ``ds``: ratings, or click labels with negatives
+        (unseen in ``history``; from ``prior``'s candidates with ``negative_source="prior"``)."""
         users, items = ds.user_index.astype(np.int64), ds.item_index.astype(np.int64)
         values = ds.values.astype(np.float32)
         if self.config.task == "rating":
@@ -77,14 +78,41 @@ class LMRanker(Recommender):
         c = self.config
         labels = (values >= c.positive_threshold) if ds.feedback == "explicit" else values > 0
         pos_users = np.repeat(users[labels], c.negatives)
-        neg_items = rng.integers(0, self.n_items, len(pos_users))
         seen = history.interactions
+        if c.negative_source == "prior":
+            neg_items = self._candidates(prior, pos_users, seen, rng)
+        else:
+            neg_items = rng.integers(0, self.n_items, len(pos_users))
         clash = np.asarray(seen[pos_users, neg_items]).ravel() != 0
         keep = ~clash
         u = np.concatenate([users, pos_users[keep]])
         i = np.concatenate([items, neg_items[keep]])
         y = np.concatenate([labels.astype(np.float32), np.zeros(int(keep.sum()), np.float32)])
         return u, i, y
+
+    def _candidates(
+        self, prior: Any, users: np.ndarray, seen: Any, rng: np.random.Generator
+    ) -> np.ndarray:
+        """One item per entry of ``users``, drawn from the user's top ``n_candidates`` by
+        ``prior`` among the items unseen in ``seen`` (any unseen item if there are none)."""
+        from lmrec.models._topk import mask_rows, topk
+
+        if prior is None:
+            raise ConfigError("lm_ranker: negative_source='prior' needs a prior model")
+        out = rng.integers(0, self.n_items, len(users))
+        uniq, inv = np.unique(users, return_inverse=True)
+        for s in range(0, len(uniq), 1024):
+            block = uniq[s : s + 1024]
+            scores = prior.score(block)
+            mask_rows(scores, seen[block])
+            top, vals = topk(scores, min(self.config.n_candidates, self.n_items))
+            n_ok = np.isfinite(vals).sum(1)
+            rows = np.flatnonzero((inv >= s) & (inv < s + len(block)))
+            r = inv[rows] - s
+            has = n_ok[r] > 0
+            pick = (rng.random(len(rows)) * np.maximum(n_ok[r], 1)).astype(np.int64)
+            out[rows[has]] = top[r[has], pick[has]]
+        return out
 
     def _fit(self, train: Dataset, valid: Dataset | None) -> None:
         import torch
@@ -103,9 +131,9 @@ class LMRanker(Recommender):
         else:
             base, ranker_data, prior = train, train, None
         self.user_text_ = np.asarray(user_texts(base, n_recent=c.n_recent), dtype=str)
-        u, i, y = self._pairs(ranker_data, train, rng)
+        u, i, y = self._pairs(ranker_data, train, rng, prior)
         if valid is not None and valid.n_events:
-            vu, vi, vy = self._pairs(valid, train.union(valid), rng)
+            vu, vi, vy = self._pairs(valid, train.union(valid), rng, prior)
         else:  # no validation set: a tenth of the training pairs
             cut = rng.random(len(u)) < 0.1
             vu, vi, vy, u, i, y = u[cut], i[cut], y[cut], u[~cut], i[~cut], y[~cut]
@@ -114,6 +142,7 @@ class LMRanker(Recommender):
         u, i, y, vu, vi, vy = u[take], i[take], y[take], vu[vtake], vi[vtake], vy[vtake]
         if not len(u):
             raise ModelError(f"lm_ranker: no training pairs in {train.name!r}")
+        self.train_pairs_ = len(u)
         self.prior_ = prior
         # training pairs see the history the prior was fit on; validation pairs all training
         p = self._signals(u, i, self._prior_scores(u, i), base.interactions)
@@ -331,7 +360,7 @@ class LMRanker(Recommender):
         if not new.n_events:
             raise ModelError(f"lm_ranker: no events at or after {since} in {data.name!r}")
         rng = seeded(c.seed + 1, c.threads)
-        u, i, y = self._pairs(new, data, rng)
+        u, i, y = self._pairs(new, data, rng, self.prior_)
         cut = rng.random(len(u)) < 0.1
         take = rng.permutation(int((~cut).sum()))[: c.max_train_pairs]
         u, i, y, vu, vi, vy = u[~cut][take], i[~cut][take], y[~cut][take], u[cut], i[cut], y[cut]
