@@ -19,11 +19,12 @@ the 20 history items whose MiniLM embedding is closest to the candidate's), the 
 to its first 2 layers and frozen, so every held-out training pair is encoded once; RMSE on all
 test ratings against biased MF, next to linear blends of MF with the same evidence (no
 cross-encoder) and with collaborative-neighbour evidence (item vectors = rating columns), fit
-on the same held-out share; and its click head, trained with negatives drawn from the
-retriever's top candidates, reranking those candidates.
+on the same held-out share; and its click head, trained on the retriever's candidate lists
+(its top N for each user of the held-out share, labelled by that share's ratings ≥ 4),
+reranking those candidates.
 
 Usage: python bench/ranker.py [--modes none lora ...] [--train-pairs N] [--test-pairs N]
-       [--rerank-users N] [--candidates N] [--evidence]
+       [--rerank-users N] [--candidates N] [--evidence [--set KEY=VALUE ...] [--skip-rating]]
 """
 
 from __future__ import annotations
@@ -194,6 +195,7 @@ def click_and_rerank(
     split: Any, args: argparse.Namespace, params: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """Click head AUC / log loss, and the retriever's candidates reranked by it."""
+    label = args.click_mode if params is None else "headline"
     if params is None:
         params = {**common(args), **MODES[args.click_mode]}
     params = {**params, "task": "click", "prior": args.retriever}
@@ -228,7 +230,7 @@ def click_and_rerank(
     rerank_s = time.perf_counter() - t1
     paired = stats.paired_test(pipe.per_user["ndcg@10"], retr.per_user["ndcg@10"])
     return {
-        "click_mode": "headline" if params.get("evidence_k") else args.click_mode,
+        "click_mode": label,
         "fit_s": round(fit_s, 1),
         "click_pairs": len(y),
         "auc": round(click.auc(y, prob), 4),
@@ -263,15 +265,24 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--tag", default="", help="suffix of the result files")
     ap.add_argument("--evidence", action="store_true", help="measure the headline ranker")
+    ap.add_argument(
+        "--set", nargs="*", default=[], metavar="KEY=VALUE", help="change a headline setting"
+    )
+    ap.add_argument("--skip-rating", action="store_true", help="--evidence: click part only")
     args = ap.parse_args()
+    for item in args.set:  # e.g. evidence_k=0 for the ablation
+        key, _, value = item.partition("=")
+        if key not in HEADLINE:
+            ap.error(f"--set {key}: not a headline setting ({', '.join(HEADLINE)})")
+        HEADLINE[key] = type(HEADLINE[key])(value)
     started = time.perf_counter()
     ds = lmrec.datasets.load("ml-100k")
     split = lmrec.split.random_user(ds, test_frac=0.2, valid_frac=0.1, seed=0)
     if args.evidence:
         args.tag = args.tag or "evidence"
-        rating = evidence_rating(split, args)
-        # click negatives from the retriever's candidates: the items the rerank orders
-        headline = {**HEADLINE, "negative_source": "prior", "threads": args.threads}
+        rating = None if args.skip_rating else evidence_rating(split, args)
+        # click pairs: the retriever's candidate lists, as the rerank sees them
+        headline = {**HEADLINE, "click_pairs": "candidates", "threads": args.threads}
         headline["progress"] = True
         clicks = None if args.skip_click else click_and_rerank(split, args, headline)
     else:
@@ -336,7 +347,7 @@ def markdown(out: dict[str, Any]) -> str:
 def markdown_evidence(out: dict[str, Any]) -> str:
     """The headline ranker's tables."""
     r, h = out["rating"], out["headline"]
-    lines = [
+    head = [
         f"# LM ranker with text evidence on ml-100k ({out['date']})",
         "",
         out["protocol"],
@@ -345,6 +356,11 @@ def markdown_evidence(out: dict[str, Any]) -> str:
         f"{out['peak_rss_mb']:.0f} MB. Ranker: evidence_k {h['evidence_k']}, the first "
         f"{h['encoder_layers']} MiniLM layers, freeze {h['freeze']}, {h['max_tokens']} tokens, "
         f"up to {h['max_train_pairs']} training pairs × {h['epochs']} epochs.",
+    ]
+    if r is None:
+        return "\n".join(head + click_lines(out["click"])) + "\n"
+    lines = [
+        *head,
         "",
         f"Rating RMSE on all {r['test_pairs']:,} test ratings; Δ = mean squared-error gain over "
         "biased MF on the same ratings (positive: better), paired 95% CI:",

@@ -189,20 +189,24 @@ def test_evidence_head_learns_ratings_of_similar_items(tmp_path: Path) -> None:
     np.testing.assert_allclose(again.predict(users, items), model.predict(users, items), rtol=1e-5)
 
 
-def test_prior_negatives_come_from_the_candidates(kw: Dataset) -> None:
-    from lmrec.models._topk import mask_rows, topk
-
+def test_candidate_click_pairs_are_the_priors_lists(kw: Dataset) -> None:
     params = {**TINY, "task": "click", "prior": "popular", "n_candidates": 3}
-    model = lmrec.models.create("lm_ranker", **params, negative_source="prior").fit(kw)
-    users = np.repeat(np.arange(kw.n_users), 5)
-    neg = model._candidates(model.prior_, users, kw.interactions, np.random.default_rng(0))
-    scores = model.prior_.score(np.arange(kw.n_users))
-    mask_rows(scores, kw.interactions)
-    top, _ = topk(scores, 3)
-    assert all(n in top[u] for u, n in zip(users, neg, strict=True))
-    assert len(set(neg[users == 0].tolist())) > 1  # drawn among them, not always the first
+    model = lmrec.models.create("lm_ranker", **params, click_pairs="candidates").fit(kw)
+    split = lmrec.split.random(kw, test_frac=0.3, seed=1)
+    base, held = split.train, split.test  # the prior saw base; held's items may be candidates
+    prior = lmrec.models.create("popular").fit(base)
+    rng = np.random.default_rng(0)
+    u, i, y = model._pairs(held, kw, rng, prior)
+    for user in np.unique(held.user_index):
+        seen = set(base.item_index[base.user_index == user].tolist())
+        expect = [j for j in np.argsort(-base.item_counts, kind="stable") if j not in seen][:3]
+        assert sorted(i[u == user].tolist()) == sorted(expect)
+    events = zip(held.user_index, held.item_index, held.values, strict=True)
+    liked = {(a, b) for a, b, v in events if v >= 4}
+    assert y.tolist() == [float((a, b) in liked) for a, b in zip(u, i, strict=True)]
+    assert 0 < y.sum() < len(y)
     with pytest.raises(ConfigError, match="needs a prior"):
-        no_prior = {**params, "prior": None, "negative_source": "prior"}
+        no_prior = {**params, "prior": None, "click_pairs": "candidates"}
         lmrec.models.create("lm_ranker", **no_prior).fit(kw)
 
 

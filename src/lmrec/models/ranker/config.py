@@ -82,10 +82,10 @@ class RankerConfig(ModelConfig):
     max_train_pairs: int | None = Field(20000, ge=1, description="cap on training pairs")
     max_valid_pairs: int = Field(1000, ge=10)
     negatives: int = Field(1, ge=1, description="click: sampled negatives per positive")
-    negative_source: Literal["random", "prior"] = Field(
-        "random",
-        description="click: negatives drawn from all unseen items, or from the prior's top "
-        "n_candidates unseen items (the items a rerank orders)",
+    click_pairs: Literal["sampled", "candidates"] = Field(
+        "sampled",
+        description="click: each event against `negatives` random unseen items, or the prior's "
+        "top n_candidates per user (the lists a rerank orders) labelled by the user's events",
     )
     positive_threshold: float = Field(4.0, description="click on explicit data: rating ≥ this")
     n_candidates: int = Field(100, ge=1, description="prior's top-N reranked by score()")

@@ -69,20 +69,20 @@ class LMRanker(Recommender):
     def _pairs(
         self, ds: Dataset, history: Dataset, rng: np.random.Generator, prior: Any = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(users, items, targets)`` of ``ds``: ratings, or click labels with negatives
-        (unseen in ``history``; from ``prior``'s candidates with ``negative_source="prior"``)."""
+        """``(users, items, targets)`` of ``ds``: ratings, or click labels: ``ds``'s events
+        with negatives unseen in ``history``, or (``click_pairs="candidates"``) ``prior``'s
+        candidate lists for ``ds``'s users."""
         users, items = ds.user_index.astype(np.int64), ds.item_index.astype(np.int64)
         values = ds.values.astype(np.float32)
         if self.config.task == "rating":
             return users, items, values
         c = self.config
         labels = (values >= c.positive_threshold) if ds.feedback == "explicit" else values > 0
+        if c.click_pairs == "candidates":
+            return self._candidate_pairs(ds, history, labels, prior)
         pos_users = np.repeat(users[labels], c.negatives)
         seen = history.interactions
-        if c.negative_source == "prior":
-            neg_items = self._candidates(prior, pos_users, seen, rng)
-        else:
-            neg_items = rng.integers(0, self.n_items, len(pos_users))
+        neg_items = rng.integers(0, self.n_items, len(pos_users))
         clash = np.asarray(seen[pos_users, neg_items]).ravel() != 0
         keep = ~clash
         u = np.concatenate([users, pos_users[keep]])
@@ -90,29 +90,37 @@ class LMRanker(Recommender):
         y = np.concatenate([labels.astype(np.float32), np.zeros(int(keep.sum()), np.float32)])
         return u, i, y
 
-    def _candidates(
-        self, prior: Any, users: np.ndarray, seen: Any, rng: np.random.Generator
-    ) -> np.ndarray:
-        """One item per entry of ``users``, drawn from the user's top ``n_candidates`` by
-        ``prior`` among the items unseen in ``seen`` (any unseen item if there are none)."""
+    def _candidate_pairs(
+        self, ds: Dataset, history: Dataset, labels: np.ndarray, prior: Any
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each ``ds`` user's top ``n_candidates`` by ``prior`` among the items not in
+        ``history`` outside ``ds`` (so ``ds``'s own items can be candidates), labelled 1 where
+        ``labels`` marks the user's event on them: what a rerank of the prior sees."""
+        import scipy.sparse as sp
+
         from lmrec.models._topk import mask_rows, topk
 
         if prior is None:
-            raise ConfigError("lm_ranker: negative_source='prior' needs a prior model")
-        out = rng.integers(0, self.n_items, len(users))
-        uniq, inv = np.unique(users, return_inverse=True)
-        for s in range(0, len(uniq), 1024):
-            block = uniq[s : s + 1024]
+            raise ConfigError("lm_ranker: click_pairs='candidates' needs a prior model")
+        shape = (self.n_users, self.n_items)
+        liked = sp.csr_matrix(
+            (np.ones(int(labels.sum())), (ds.user_index[labels], ds.item_index[labels])), shape
+        )
+        own = sp.csr_matrix((np.ones(ds.n_events), (ds.user_index, ds.item_index)), shape)
+        other = ((history.interactions != 0).astype(np.int8) - (own != 0).astype(np.int8)) > 0
+        us, its, ys = [], [], []
+        users = np.unique(ds.user_index)
+        for s in range(0, len(users), 1024):
+            block = users[s : s + 1024]
             scores = prior.score(block)
-            mask_rows(scores, seen[block])
+            mask_rows(scores, other[block])
             top, vals = topk(scores, min(self.config.n_candidates, self.n_items))
-            n_ok = np.isfinite(vals).sum(1)
-            rows = np.flatnonzero((inv >= s) & (inv < s + len(block)))
-            r = inv[rows] - s
-            has = n_ok[r] > 0
-            pick = (rng.random(len(rows)) * np.maximum(n_ok[r], 1)).astype(np.int64)
-            out[rows[has]] = top[r[has], pick[has]]
-        return out
+            rows, cols = np.nonzero(np.isfinite(vals))
+            u, i = block[rows], top[rows, cols]
+            us.append(u)
+            its.append(i)
+            ys.append(np.asarray(liked[u, i]).ravel().astype(np.float32))
+        return np.concatenate(us), np.concatenate(its), np.concatenate(ys)
 
     def _fit(self, train: Dataset, valid: Dataset | None) -> None:
         import torch
