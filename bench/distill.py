@@ -11,7 +11,9 @@ Teacher and student are evaluated on the same users (NDCG@10, ratings ≥ 4 rele
 ranking for the student, the teacher reranking its candidates), with latency per single-user
 request, batch throughput, parameters and artifact size.
 
-Usage: python bench/distill.py [--users N] [--eval-users N] (run bench/ranker.py first)
+Usage: python bench/distill.py [--users N] [--eval-users N] [--teacher NAME] [--tag TAG]
+       (run bench/ranker.py first; --teacher names its saved click ranker in bench/_work/ranker,
+       e.g. click-evidence after bench/ranker.py --evidence)
 """
 
 from __future__ import annotations
@@ -80,8 +82,11 @@ def main() -> None:
         default=[16, 32, 128, 256],
         help="other student sizes (dim) for the accuracy-vs-speed frontier",
     )
+    ap.add_argument("--teacher", default="click", help="saved ranker in bench/_work/ranker")
+    ap.add_argument("--tag", default="", help="suffix of the result files")
     args = ap.parse_args()
-    teacher_dir = WORK / "click"
+    teacher_dir = WORK / args.teacher
+    own = "" if args.teacher == "click" else f"-{args.teacher}"  # per-teacher caches
     if not teacher_dir.is_dir():
         raise SystemExit(f"{teacher_dir} is missing: run bench/ranker.py first")
     ds = lmrec.datasets.load("ml-100k")
@@ -96,12 +101,12 @@ def main() -> None:
         "temperature": 2.0,
         "epochs": 60,
         "threads": args.threads,
-        "teacher_cache": str(WORK / "teacher-scores.npz"),
+        "teacher_cache": str(WORK / f"teacher-scores{own}.npz"),
     }
     t0 = time.perf_counter()
     student = lmrec.models.create("distilled", **params, progress=True).fit(split.train)
     fit_s = time.perf_counter() - t0
-    student.save(WORK / "student")
+    student.save(WORK / f"student{own}")
     # the same network on the hard labels only (the cached teacher scores go unused)
     hard = lmrec.models.create("distilled", **params, hard_weight=1.0).fit(split.train)
     test = split.test
@@ -132,7 +137,7 @@ def main() -> None:
         res["student"].per_user["ndcg@10"], res["teacher"].per_user["ndcg@10"]
     )
     rows: dict[str, Any] = {}
-    sizes = {"teacher": size_mb(teacher_dir), "student": size_mb(WORK / "student")}
+    sizes = {"teacher": size_mb(teacher_dir), "student": size_mb(WORK / f"student{own}")}
     for name, r in res.items():
         model = {"teacher": teacher, "student": student}.get(name)
         rows[name] = {**ndcg_summary(r), "recall@10": round(r["recall@10"], 4)}
@@ -146,6 +151,7 @@ def main() -> None:
         "protocol": " ".join(__doc__.split("\n\n")[1].split()),
         "date": env["date"][:10],
         "machine": f"{env['platform']}, {env['cpus']} CPUs",
+        "teacher": args.teacher,
         "teacher_users": args.users,
         "eval_users": len(users),
         "student_fit_s": round(fit_s, 1),
@@ -158,7 +164,8 @@ def main() -> None:
         "frontier": frontier,
     }
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "distill-ml100k.json").write_text(json.dumps(out, indent=2) + "\n")
+    name = f"distill-ml100k{'-' + args.tag if args.tag else ''}"
+    (RESULTS / f"{name}.json").write_text(json.dumps(out, indent=2) + "\n")
     lines = [
         f"# Distillation on ml-100k ({out['date']})",
         "",
@@ -205,7 +212,7 @@ def main() -> None:
                 f"| {r['users_per_s'] / max(t['users_per_s'], 1e-9):,.0f}× "
                 f"| {r['parameters']:,} | {r['artifact_mb']} |"
             )
-    (RESULTS / "distill-ml100k.md").write_text("\n".join(lines) + "\n")
+    (RESULTS / f"{name}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 
