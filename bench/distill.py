@@ -74,6 +74,8 @@ def main() -> None:
     ap.add_argument("--users", type=int, default=300, help="users scored by the teacher")
     ap.add_argument("--eval-users", type=int, default=150)
     ap.add_argument("--candidates", type=int, default=50)
+    ap.add_argument("--random", type=int, default=10, help="random items per user's list")
+    ap.add_argument("--hard-weight", type=float, default=None, help="the model's default if unset")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument(
         "--frontier",
@@ -96,9 +98,10 @@ def main() -> None:
     params = {
         "teacher": str(teacher_dir),
         "n_candidates": args.candidates,
-        "n_random": 10,
+        "n_random": args.random,
         "max_users": args.users,
         "temperature": 2.0,
+        **({} if args.hard_weight is None else {"hard_weight": args.hard_weight}),
         "epochs": 60,
         "threads": args.threads,
         "teacher_cache": str(WORK / f"teacher-scores{own}.npz"),
@@ -108,7 +111,7 @@ def main() -> None:
     fit_s = time.perf_counter() - t0
     student.save(WORK / f"student{own}")
     # the same network on the hard labels only (the cached teacher scores go unused)
-    hard = lmrec.models.create("distilled", **params, hard_weight=1.0).fit(split.train)
+    hard = lmrec.models.create("distilled", **{**params, "hard_weight": 1.0}).fit(split.train)
     test = split.test
     pos = test.values >= 4
     users = np.flatnonzero(np.bincount(test.user_index[pos], minlength=test.n_users) > 0)
@@ -153,6 +156,9 @@ def main() -> None:
         "machine": f"{env['platform']}, {env['cpus']} CPUs",
         "teacher": args.teacher,
         "teacher_users": args.users,
+        "candidates": args.candidates,
+        "random_items": args.random,
+        "hard_weight": args.hard_weight,
         "eval_users": len(users),
         "student_fit_s": round(fit_s, 1),
         "student_vs_teacher": {
@@ -164,15 +170,18 @@ def main() -> None:
         "frontier": frontier,
     }
     RESULTS.mkdir(exist_ok=True)
-    name = f"distill-ml100k{'-' + args.tag if args.tag else ''}"
-    (RESULTS / f"{name}.json").write_text(json.dumps(out, indent=2) + "\n")
+    stem = f"distill-ml100k{'-' + args.tag if args.tag else ''}"
+    (RESULTS / f"{stem}.json").write_text(json.dumps(out, indent=2) + "\n")
     lines = [
         f"# Distillation on ml-100k ({out['date']})",
         "",
         out["protocol"],
         "",
         f"Machine: {out['machine']}. Teacher scores for {args.users} users; evaluation on "
-        f"{len(users)} users; student fit {out['student_fit_s']} s (incl. teacher scoring).",
+        f"{len(users)} users; student fit {out['student_fit_s']} s (incl. teacher scoring). "
+        f"Lists distilled per user: the teacher's top {out['candidates']} and "
+        f"{out['random_items']} random items"
+        + ("." if out["hard_weight"] is None else f"; hard-label weight {out['hard_weight']}."),
         "",
         "| model | NDCG@10 [95% CI] | Recall@10 | p50 ms | p99 ms | users/s | params | MB |",
         "|---|---|---|---|---|---|---|---|",
@@ -212,7 +221,7 @@ def main() -> None:
                 f"| {r['users_per_s'] / max(t['users_per_s'], 1e-9):,.0f}× "
                 f"| {r['parameters']:,} | {r['artifact_mb']} |"
             )
-    (RESULTS / f"{name}.md").write_text("\n".join(lines) + "\n")
+    (RESULTS / f"{stem}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 
