@@ -109,7 +109,6 @@ TRAIN = {
     "lr": 1e-3,
     # patience 5 (the model's default) from 2026-12-07; runs of 2026-12-01 used 10
     "patience": 5,
-    "threads": 2,
     "valid_users": 2000,
     "length_buckets": False,
     # on amazon-scientific's short histories 4 chunks beat 8 (5.4 vs 6.2 s/epoch, 1 thread)
@@ -295,7 +294,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2, help="runs in parallel (processes)")
     ap.add_argument("--threads", type=int, default=1, help="torch threads per worker")
     args = ap.parse_args()
-    TRAIN["threads"] = args.threads
+    TRAIN["threads"] = args.threads  # torch threads per worker process
     started, invocation = time.perf_counter(), time.time()
     base_fit_s = saved_base_fit_s(args.target, args.fresh_base)
     results: dict[tuple[str, float, int], dict[str, Any]] = {}

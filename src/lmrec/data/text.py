@@ -122,10 +122,7 @@ def user_texts(
 
     labels = item_labels(ds) if n_recent else []
     show_ratings = with_ratings and ds.feedback == "explicit"
-    # events grouped by user, each group in time order (ties: event order)
-    n = ds.n_events
-    key = ds.timestamps if ds.timestamps is not None else np.arange(n)
-    order = np.lexsort((np.arange(n), key, ds.user_index))
+    order = ds.time_order  # events grouped by user, each group in time order
     ends = np.cumsum(np.bincount(ds.user_index, minlength=ds.n_users))
     starts = ends - np.bincount(ds.user_index, minlength=ds.n_users)
     ev_item = ds.item_index[order]
