@@ -58,6 +58,7 @@ class LMRanker(Recommender):
     name: ClassVar[str] = "lm_ranker"
     encoder_: Any
     tokenizer_: Any
+    item_vecs_: np.ndarray | None
     predicts_ratings: ClassVar[bool] = True
     config_class = RankerConfig
     config: RankerConfig
@@ -198,6 +199,8 @@ class LMRanker(Recommender):
         evidence of the pair's user from ``history`` (a CSR of values, one row per user)."""
         cols = [np.asarray(prior, np.float32).reshape(-1, 1)]
         if self.config.evidence_k:
+            if self.item_vecs_ is None:
+                raise ModelError("lm_ranker: evidence_k is set but the item vectors are missing")
             ev = text_evidence(self.item_vecs_, history, rows, items, self.config.evidence_k)
             cols.append(ev)
         return np.hstack(cols)
