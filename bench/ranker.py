@@ -44,6 +44,7 @@ from lmrec.evaluate.metrics import click
 from lmrec.evaluate.report import environment
 from lmrec.models.ranker._evidence import text_evidence
 from lmrec.models.ranker.model import _pairs_split
+from lmrec.text._base import l2_normalise
 
 RESULTS = Path(__file__).parent / "results"
 WORK = Path(__file__).parent / "_work" / "ranker"
@@ -123,26 +124,38 @@ def rating_table(split: Any, args: argparse.Namespace) -> dict[str, Any]:
     return {"test_pairs": len(pick), "models": rows}
 
 
-def blend_rmse(split: Any, vecs: list[np.ndarray], k: int = 20) -> np.ndarray:
-    """Squared test errors of a least-squares blend of biased MF and the neighbour evidence
-    from each of ``vecs``, fit on the ranker's protocol: MF without a held-out 20% share of
-    each user's training ratings, the blend on that share; then MF refit on all training."""
+def blend_errors(
+    split: Any, mf: Any, vecs: dict[str, np.ndarray], k: int = 20
+) -> dict[str, np.ndarray]:
+    """Squared test errors of least-squares blends of biased MF with the neighbour evidence
+    from ``vecs`` (each source alone, then all together; keys joined by " + "), fit on the
+    ranker's protocol: MF without a held-out 20% share of each user's training ratings, the
+    blend on that share; then ``mf`` (fit on all training) with the evidence from all training.
+    Each MF and each evidence is computed once."""
     train, test = split.train, split.test
     held = _pairs_split(train, 0.2, np.random.default_rng(0))
     base, share = train.subset(~held), train.subset(held)
-
-    def features(mf: Any, history: Any, users: np.ndarray, items: np.ndarray) -> np.ndarray:
-        cols = [mf.predict(users, items)[:, None], np.ones((len(users), 1))]
-        cols += [text_evidence(v, history, users, items, k) for v in vecs]
-        return np.hstack(cols)
-
-    mf = lmrec.models.create("biased_mf").fit(base)
-    x = features(mf, base.interactions, share.user_index, share.item_index)
-    coef, *_ = np.linalg.lstsq(x, share.values, rcond=None)
-    mf = lmrec.models.create("biased_mf").fit(train, split.valid)
-    xt = features(mf, train.interactions, test.user_index, test.item_index)
+    base_mf = lmrec.models.create("biased_mf").fit(base)
+    fit_cols = [base_mf.predict(share.user_index, share.item_index)[:, None]]
+    test_cols = [mf.predict(test.user_index, test.item_index)[:, None]]
+    fit_cols.append(np.ones((share.n_events, 1)))
+    test_cols.append(np.ones((test.n_events, 1)))
+    fit_ev = {
+        n: text_evidence(v, base.interactions, share.user_index, share.item_index, k)
+        for n, v in vecs.items()
+    }
+    test_ev = {
+        n: text_evidence(v, train.interactions, test.user_index, test.item_index, k)
+        for n, v in vecs.items()
+    }
     lo, hi = train.values.min(), train.values.max()
-    return (np.clip(xt @ coef, lo, hi) - test.values) ** 2
+    out = {}
+    for names in [[n] for n in vecs] + ([list(vecs)] if len(vecs) > 1 else []):
+        x = np.hstack(fit_cols + [fit_ev[n] for n in names])
+        coef, *_ = np.linalg.lstsq(x, share.values, rcond=None)
+        xt = np.hstack(test_cols + [test_ev[n] for n in names])
+        out[" + ".join(names)] = (np.clip(xt @ coef, lo, hi) - test.values) ** 2
+    return out
 
 
 def evidence_rating(split: Any, args: argparse.Namespace) -> dict[str, Any]:
@@ -158,8 +171,6 @@ def evidence_rating(split: Any, args: argparse.Namespace) -> dict[str, Any]:
     t1 = time.perf_counter()
     err = (model.predict(users, items) - truth) ** 2
     pred_s = time.perf_counter() - t1
-    from lmrec.text._base import l2_normalise
-
     ratings = split.train.interactions.T.tocsr().astype(np.float32)
     collab = l2_normalise(ratings.toarray())  # an item's vector: its column of ratings
     rows: dict[str, Any] = {"biased_mf": {"rmse": round(float(np.sqrt(mf_err.mean())), 4)}}
@@ -182,10 +193,10 @@ def evidence_rating(split: Any, args: argparse.Namespace) -> dict[str, Any]:
         "pairs_per_s_predict": round(len(users) / pred_s, 1),
         "best_valid_rmse": round(min(h["valid"] for h in model.history_), 4),
     }
-    text = model.item_vecs_
-    rows["blend: MF + text evidence (no cross-encoder)"] = row(blend_rmse(split, [text]))
-    rows["blend: MF + collaborative evidence"] = row(blend_rmse(split, [collab]))
-    rows["blend: MF + text + collaborative evidence"] = row(blend_rmse(split, [text, collab]))
+    sources = {"text": model.item_vecs_, "collaborative": collab}
+    for name, e in blend_errors(split, mf, sources).items():
+        label = " (no cross-encoder)" if name == "text" else ""
+        rows[f"blend: MF + {name} evidence{label}"] = row(e)
     for name, r in rows.items():
         print(name, r, flush=True)
     return {"test_pairs": len(truth), "models": rows}
@@ -310,6 +321,14 @@ def main() -> None:
     print(markdown(out))
 
 
+def _vs_mf(m: dict[str, Any]) -> str:
+    """``RMSE | Δ [95% CI]`` cells of a model row measured against MF."""
+    return (
+        f"{m['rmse']:.4f} | {m['vs_mf_sq_err_diff']:+.4f} "
+        f"[{m['vs_mf_ci95'][0]:+.4f}, {m['vs_mf_ci95'][1]:+.4f}]"
+    )
+
+
 def markdown(out: dict[str, Any]) -> str:
     if "headline" in out:
         return markdown_evidence(out)
@@ -336,9 +355,7 @@ def markdown(out: dict[str, Any]) -> str:
         if name == "biased_mf":
             continue
         lines.append(
-            f"| {name} | {m['rmse']:.4f} | {m['vs_mf_sq_err_diff']:+.4f} "
-            f"[{m['vs_mf_ci95'][0]:+.4f}, {m['vs_mf_ci95'][1]:+.4f}] "
-            f"| {m['trainable']:,} / {m['total']:,} | {m['epoch_s']} "
+            f"| {name} | {_vs_mf(m)} | {m['trainable']:,} / {m['total']:,} | {m['epoch_s']} "
             f"| {m['pairs_per_s_predict']} |"
         )
     return "\n".join(lines + click_lines(out["click"])) + "\n"
@@ -375,8 +392,7 @@ def markdown_evidence(out: dict[str, Any]) -> str:
             continue
         params = f"{m['trainable']:,} / {m['total']:,}" if "trainable" in m else "–"
         lines.append(
-            f"| {name} | {m['rmse']:.4f} | {m['vs_mf_sq_err_diff']:+.4f} "
-            f"[{m['vs_mf_ci95'][0]:+.4f}, {m['vs_mf_ci95'][1]:+.4f}] | {m['vs_mf_p']:.2g} "
+            f"| {name} | {_vs_mf(m)} | {m['vs_mf_p']:.2g} "
             f"| {params} | {m.get('train_pairs', '–')} | {m.get('fit_s', '–')} "
             f"| {m.get('train_pairs_per_s', '–')} | {m.get('pairs_per_s_predict', '–')} |"
         )
