@@ -149,8 +149,9 @@ def test_text_evidence_known_answer() -> None:
     out = text_evidence(vecs, history, np.array([0, 0, 1]), np.array([0, 1, 0]), k=2)
     # item 0: neighbours 1 (sim 0.6) and 2 (sim 0); 3 (sim -1) is beyond k
     np.testing.assert_allclose(out[0], [2.0, 1.2, 0.6, 0.3], rtol=1e-5)
-    # item 1 (itself in the history, excluded): neighbours 2 (0.8) and 3 (-0.6, weight 0)
-    np.testing.assert_allclose(out[1], [-2.0, -1.6, 0.8, 0.1], rtol=1e-5)
+    # item 1 (itself in the history, excluded from neighbours and mean, which becomes 2):
+    # neighbours 2 (0.8) and 3 (-0.6, weight 0)
+    np.testing.assert_allclose(out[1], [-1.0, -0.8, 0.8, 0.1], rtol=1e-5)
     np.testing.assert_array_equal(out[2], 0)  # no history
 
 

@@ -24,7 +24,8 @@ def text_evidence(
     """``float32 [n, 4]`` per (history row, item) pair, from the ``k`` items of the row's
     history most similar to the item by the unit-length ``vecs`` (the item itself excluded):
 
-    - ``deviation``: the user's ratings of those items minus the user's mean rating, averaged
+    - ``deviation``: the user's ratings of those items minus the user's mean rating (over the
+      history without the item, so a fine-tuning pair's own rating never leaks in), averaged
       with weights ``max(sim, 0) ** 3`` (0 for implicit data, where every value is equal);
     - ``deviation × max_sim``: the same, trusted more when a close neighbour exists;
     - ``max_sim`` and ``mean_sim``: how close the item is to the history at all.
@@ -45,13 +46,16 @@ def text_evidence(
         if not len(hist):
             continue
         sims = vecs[items[group]] @ vecs[hist].T  # [pairs, history]
-        sims[items[group][:, None] == hist[None, :]] = -np.inf  # never the item itself
+        itself = items[group][:, None] == hist[None, :]
+        sims[itself] = -np.inf  # never the item itself, neither as neighbour nor in the mean
+        others = np.maximum(len(hist) - itself.sum(1), 1)
+        mean = (vals.sum() - (itself * vals).sum(1)) / others
         top = min(k, len(hist))
         idx = np.argpartition(-sims, top - 1, axis=1)[:, :top]
         s = np.take_along_axis(sims, idx, axis=1)
         valid = np.isfinite(s)
         s = np.where(valid, s, 0.0)
-        dev = vals[idx] - vals.mean()
+        dev = vals[idx] - mean[:, None]
         w = np.where(valid, np.maximum(s, 0.0) ** SHARPEN, 0.0)
         d = (w * dev).sum(1) / np.maximum(w.sum(1), 1e-6)
         n_valid = np.maximum(valid.sum(1), 1)
