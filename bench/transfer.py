@@ -451,7 +451,9 @@ def markdown(out: dict[str, Any]) -> str:
         largest = max(points, key=float)  # 100% when run
         p = points[largest]
         r, n = p["recall@10"], p["ndcg@10"]
-        label = strategy if largest == "1" else f"{strategy} ({float(largest):.0%} of users)"
+        where = [] if largest == "1" else [f"{float(largest):.0%} of users"]
+        where += [_few_seeds(n)] if _few_seeds(n) else []
+        label = strategy + (f" ({', '.join(where)})" if where else "")
         lines.append(
             f"| {label} | {r['mean']:.4f} [{r['ci95'][0]:.4f}, {r['ci95'][1]:.4f}] "
             f"| {n['mean']:.4f} [{n['ci95'][0]:.4f}, {n['ci95'][1]:.4f}] "
@@ -472,7 +474,12 @@ def markdown(out: dict[str, Any]) -> str:
         cells = []
         for f in fractions:
             n = points.get(f, {}).get("ndcg@10")
-            cells.append(f"{n['mean']:.4f} [{n['ci95'][0]:.4f}, {n['ci95'][1]:.4f}]" if n else "–")
+            cells.append(
+                f"{n['mean']:.4f} [{n['ci95'][0]:.4f}, {n['ci95'][1]:.4f}]"
+                + (f" ({_few_seeds(n)})" if _few_seeds(n) else "")
+                if n
+                else "–"
+            )
         lines.append(f"| {strategy} | " + " | ".join(cells) + " |")
     lines += [
         "",
@@ -483,6 +490,13 @@ def markdown(out: dict[str, Any]) -> str:
         "less padding computed).",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _few_seeds(summary: dict[str, Any]) -> str:
+    """A marker for a point measured on fewer seeds than the default three (a curve that
+    a later call completes from the journal)."""
+    n = len(summary["runs"])
+    return f"{n} seed{'s' * (n > 1)}" if n < 3 else ""
 
 
 def _training(point: dict[str, Any]) -> str:
