@@ -137,8 +137,8 @@ def blend_errors(
     base, share = train.subset(~held), train.subset(held)
     base_mf = lmrec.models.create("biased_mf").fit(base)
     fit_cols = [base_mf.predict(share.user_index, share.item_index)[:, None]]
+    fit_cols.append(np.ones((share.n_events, 1)))  # intercept
     test_cols = [mf.predict(test.user_index, test.item_index)[:, None]]
-    fit_cols.append(np.ones((share.n_events, 1)))
     test_cols.append(np.ones((test.n_events, 1)))
     fit_ev = {
         n: text_evidence(v, base.interactions, share.user_index, share.item_index, k)

@@ -74,6 +74,8 @@ ARCH = {
     # model with less padding (from 2026-12-01 12:00; earlier bases attended to padding)
     "key_padding": True,
 }
+#: Seeds per curve point by default (means and t-intervals are across them).
+SEEDS = 3
 STRATEGIES = {
     "scratch": {"strategy": "scratch"},
     "full": {"strategy": "full"},
@@ -284,7 +286,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--target", choices=["scientific", "games"], default="scientific")
     ap.add_argument("--fractions", type=float, nargs="*", default=[0.05, 0.1, 0.25, 0.5, 1.0])
-    ap.add_argument("--seeds", type=int, nargs="*", default=[0, 1, 2])
+    ap.add_argument("--seeds", type=int, nargs="*", default=list(range(SEEDS)))
     ap.add_argument("--strategies", nargs="*", default=list(STRATEGIES))
     ap.add_argument("--pretrain-min", type=float, default=20.0)
     ap.add_argument("--fresh-base", action="store_true", help="pretrain again even if saved")
@@ -452,7 +454,7 @@ def markdown(out: dict[str, Any]) -> str:
         p = points[largest]
         r, n = p["recall@10"], p["ndcg@10"]
         where = [] if largest == "1" else [f"{float(largest):.0%} of users"]
-        where += [_few_seeds(n)] if _few_seeds(n) else []
+        where += _few_seeds(n)
         label = strategy + (f" ({', '.join(where)})" if where else "")
         lines.append(
             f"| {label} | {r['mean']:.4f} [{r['ci95'][0]:.4f}, {r['ci95'][1]:.4f}] "
@@ -462,7 +464,7 @@ def markdown(out: dict[str, Any]) -> str:
         )
     for name, (rec, ndcg) in out["anchors_recall@10_ndcg@10"].items():
         lines.append(f"| anchor: {name} | {rec:.4f} | {ndcg:.4f} | – | – | – | – | – |")
-    fractions = sorted({f for pts in out["curve"].values() for f in pts}, key=float)
+    fractions = _fractions(out)
     lines += [
         "",
         "Learning curve: NDCG@10 mean [95% CI across seeds] by fraction of target training users.",
@@ -476,7 +478,7 @@ def markdown(out: dict[str, Any]) -> str:
             n = points.get(f, {}).get("ndcg@10")
             cells.append(
                 f"{n['mean']:.4f} [{n['ci95'][0]:.4f}, {n['ci95'][1]:.4f}]"
-                + (f" ({_few_seeds(n)})" if _few_seeds(n) else "")
+                + "".join(f" ({few})" for few in _few_seeds(n))
                 if n
                 else "–"
             )
@@ -492,11 +494,16 @@ def markdown(out: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _few_seeds(summary: dict[str, Any]) -> str:
-    """A marker for a point measured on fewer seeds than the default three (a curve that
-    a later call completes from the journal)."""
+def _few_seeds(summary: dict[str, Any]) -> list[str]:
+    """``["2 seeds"]`` for a point measured on fewer than the default :data:`SEEDS` (a curve
+    a later call completes from the journal), else ``[]``."""
     n = len(summary["runs"])
-    return f"{n} seed{'s' * (n > 1)}" if n < 3 else ""
+    return [f"{n} seed{'s' * (n > 1)}"] if n < SEEDS else []
+
+
+def _fractions(out: dict[str, Any]) -> list[str]:
+    """The target-user fractions any strategy of ``out`` was measured at, ascending."""
+    return sorted({f for points in out["curve"].values() for f in points}, key=float)
 
 
 def _training(point: dict[str, Any]) -> str:
@@ -528,7 +535,7 @@ def plot(out: dict[str, Any], path: Path) -> None:
         ax.fill_between(x, lo, hi, alpha=0.15)
     ax.axhline(out["zero_shot"]["ndcg@10"], color="grey", ls="--", label="zero-shot")
     ax.set_xscale("log")
-    fractions = sorted({float(f) for points in out["curve"].values() for f in points})
+    fractions = [float(f) for f in _fractions(out)]
     ax.set_xticks(fractions, [f"{f:.0%}" for f in fractions])
     ax.minorticks_off()
     ax.set_xlabel("fraction of target training users")
