@@ -20,6 +20,10 @@ total is the wall time of the whole benchmark, pretraining included.
 Every finished run is appended to ``bench/_work/transfer/runs-<target>.jsonl``; a later call
 with the same settings (and the same saved base) reuses those runs instead of repeating them,
 so an interrupted benchmark resumes where it stopped (``--fresh-runs`` repeats everything).
+Without the journal (a new checkout), the per-seed runs of the committed results file are kept
+instead: scratch runs with today's settings, and the others when the base is the same — the
+same training record (pretraining is seeded and single-threaded, so it reproduces) and the same
+zero-shot scores on the target.
 
 Usage: python bench/transfer.py --target scientific [--fractions 0.05 ...] [--seeds 0 1 2]
        [--strategies scratch full ...] [--pretrain-min M] [--fresh-base] [--fresh-runs]
@@ -29,6 +33,7 @@ Usage: python bench/transfer.py --target scientific [--fractions 0.05 ...] [--se
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import resource
@@ -116,6 +121,8 @@ TRAIN = {
     # on amazon-scientific's short histories 4 chunks beat 8 (5.4 vs 6.2 s/epoch, 1 thread)
     "length_chunks": 4,
 }
+#: The training settings each curve point records (a kept run must match them).
+TRAIN_RECORD = ("patience", "length_buckets", "length_chunks")
 # what points run before 2026-12-01 03:00 used (kept points carry no "train" record)
 EARLIER_TRAIN = {"patience": 3, "length_buckets": True}
 
@@ -228,15 +235,68 @@ def run_settings(strategy: str) -> dict[str, Any]:
     return {"arch": ARCH, "train": train, "adapt": {**STRATEGIES, **EXTRA_STRATEGIES}[strategy]}
 
 
-def saved_base_fit_s(target: str, fresh: bool) -> float | None:
-    """The saved base's fit time (its identity in the journal), or None if it will pretrain."""
+def base_id(info: dict[str, Any]) -> str:
+    """A base's identity: a digest of its training record (data, parameters, epochs run, best
+    validation score), the same for the same seeded single-threaded pretraining on any machine
+    and unlike its wall time."""
+    keys = ("sources", "params", "epochs_run", "best_valid_ndcg@10")
+    record = json.dumps({k: info[k] for k in keys}, sort_keys=True)
+    return hashlib.sha256(record.encode()).hexdigest()[:16]
+
+
+def saved_base_id(target: str, fresh: bool) -> str | None:
+    """The saved base's identity (as the journal records it), or None if it will pretrain."""
     info_file = WORK / f"base-without-{target}.json"
     if fresh or not info_file.exists() or not info_file.with_suffix("").exists():
         return None
-    return float(json.loads(info_file.read_text())["fit_s"])
+    return base_id(json.loads(info_file.read_text()))
 
 
-def journaled(target: str, base_fit_s: float | None) -> tuple[dict[tuple, dict], float, int]:
+def same_base(old: dict[str, Any], base: dict[str, Any], zero: dict[str, Any]) -> bool:
+    """Whether results ``old`` were measured on this base: same training record and the same
+    zero-shot scores on the target (a check that the weights, not only the record, agree)."""
+    if not old.get("base") or not base or not zero or base_id(old["base"]) != base_id(base):
+        return False
+    return all(math.isclose(old["zero_shot"][m], zero[m]) for m in ("ndcg@10", "recall@10"))
+
+
+def kept_runs(
+    target: str, base: dict[str, Any] | None = None, zero: dict[str, Any] | None = None
+) -> dict[tuple, dict]:
+    """Per-seed runs of the committed results file for a call without the journal holding
+    them: points trained with today's settings, and only ``scratch`` ones unless the results
+    were measured on this ``base`` (see :func:`same_base`). A kept run's ``fit_s`` and
+    ``epoch_s`` are its point's means, so means over kept and new runs stay exact."""
+    path = RESULTS / f"transfer-{target}.json"
+    if not path.exists():
+        return {}
+    old = json.loads(path.read_text())
+    on_base = base is not None and zero is not None and same_base(old, base, zero)
+    train = {k: TRAIN[k] for k in TRAIN_RECORD}
+    runs: dict[tuple, dict] = {}
+    for strategy, points in old["curve"].items():
+        settings = {**STRATEGIES, **EXTRA_STRATEGIES}.get(strategy)
+        if settings is None or (_strategy(strategy) != "scratch" and not on_base):
+            continue
+        for fraction, p in points.items():
+            if p.get("train") != train or p.get("adapt", settings) != settings:
+                continue
+            seeds = p.get("seeds", list(range(len(p["ndcg@10"]["runs"]))))
+            for i, seed in enumerate(seeds):
+                runs[(strategy, float(fraction), seed)] = {
+                    "ndcg@10": p["ndcg@10"]["runs"][i],
+                    "recall@10": p["recall@10"]["runs"][i],
+                    "fit_s": p["fit_s"],
+                    "epochs_run": p["epochs_run"][i],
+                    "epoch_s": p["epoch_s"],
+                    "trainable": p["trainable"],
+                    "total": p["total"],
+                    "adapter_bytes": p["adapter_bytes"],
+                }
+    return runs
+
+
+def journaled(target: str, base: str | None) -> tuple[dict[tuple, dict], float, int]:
     """Runs finished earlier with today's settings (on the same base unless ``scratch``), the
     wall time of the earlier calls that finished them but wrote no results, and their count."""
     path = WORK / f"runs-{target}.jsonl"
@@ -252,7 +312,7 @@ def journaled(target: str, base_fit_s: float | None) -> tuple[dict[tuple, dict],
         if r["settings"] != json.loads(json.dumps(run_settings(r["strategy"]))):
             continue  # (a JSON round trip turns the settings' tuples into lists, as stored)
         needs_base = _strategy(r["strategy"]) != "scratch"
-        if needs_base and (base_fit_s is None or r["base"] != base_fit_s):
+        if needs_base and (base is None or r["base"] != base):
             continue
         runs[(r["strategy"], r["fraction"], r["seed"])] = r["result"]
         if r["invocation"] not in written:
@@ -298,18 +358,32 @@ def main() -> None:
     args = ap.parse_args()
     TRAIN["threads"] = args.threads  # torch threads per worker process
     started, invocation = time.perf_counter(), time.time()
-    base_fit_s = saved_base_fit_s(args.target, args.fresh_base)
+    base_key = saved_base_id(args.target, args.fresh_base)
     results: dict[tuple[str, float, int], dict[str, Any]] = {}
     resumed_s, resumed_calls = 0.0, 0
     if not args.fresh_runs:
-        results, resumed_s, resumed_calls = journaled(args.target, base_fit_s)
+        results, resumed_s, resumed_calls = journaled(args.target, base_key)
     wanted = [(s, f, seed) for s in args.strategies for f in args.fractions for seed in args.seeds]
+    reused = sum(j in results for j in wanted)
+    kept: set[tuple] = set()
+
+    def keep(runs: dict[tuple, dict]) -> None:
+        """Take the wanted runs neither the journal nor this call has."""
+        for j in wanted:
+            if j not in results and j in runs and not args.fresh_runs:
+                results[j] = runs[j]
+                kept.add(j)
+
+    keep(kept_runs(args.target))  # scratch runs need no base
     jobs = sorted(  # longest first, so the last runs to finish are short ones
         (j for j in wanted if j not in results),
         key=lambda j: (-j[1], list(args.strategies).index(j[0]), j[2]),
     )
-    reused = sum(j in results for j in wanted)
-    print(f"{len(jobs)} runs to go, {reused} reused from the journal", flush=True)
+    print(
+        f"{len(jobs)} runs at most to go, {reused} reused from the journal, "
+        f"{len(kept)} kept from the results file",
+        flush=True,
+    )
     scratch = [j for j in jobs if _strategy(j[0]) == "scratch"]
     pool = ProcessPoolExecutor(args.workers, mp_context=get_context("spawn"))
     with pool:
@@ -327,15 +401,17 @@ def main() -> None:
             key = pending.pop(done)
             if key == ("base",):
                 base, base_info = done.result()
-                base_fit_s = base_info["fit_s"]
+                base_key = base_id(base_info)
                 print(f"base: {base_info}", flush=True)
                 pending[pool.submit(run, base, "zero-shot", args.target, 1.0, 0, TRAIN)] = ("zero",)
-                for j in jobs:
-                    if j not in scratch:
-                        pending[pool.submit(run, base, j[0], args.target, j[1], j[2], TRAIN)] = j
-            elif key == ("zero",):
+            elif key == ("zero",):  # the base is checked against the results file's
                 zero = done.result()
                 print(f"zero-shot: {zero}", flush=True)
+                keep(kept_runs(args.target, base_info, zero))
+                print(f"{len(kept)} runs kept from the results file", flush=True)
+                for j in jobs:
+                    if j not in scratch and j not in results:
+                        pending[pool.submit(run, base, j[0], args.target, j[1], j[2], TRAIN)] = j
             else:
                 results[key] = done.result()
                 print(f"{key[0]} {key[1]:.2f} seed {key[2]}: {results[key]}", flush=True)
@@ -346,7 +422,7 @@ def main() -> None:
                     {
                         **record,
                         "settings": run_settings(key[0]),
-                        "base": None if scratch_run else base_fit_s,
+                        "base": None if scratch_run else base_key,
                         "invocation": invocation,
                         "finished": time.time(),
                         "result": results[key],
@@ -366,14 +442,16 @@ def main() -> None:
                 "trainable": runs[0]["trainable"],
                 "total": runs[0]["total"],
                 "adapter_bytes": runs[0]["adapter_bytes"],
-                "train": {k: TRAIN[k] for k in ("patience", "length_buckets", "length_chunks")},
+                "train": {k: TRAIN[k] for k in TRAIN_RECORD},
+                "adapt": {**STRATEGIES, **EXTRA_STRATEGIES}[strategy],
+                "seeds": list(args.seeds),
             }
     name = f"transfer-{args.target}"
     previous = RESULTS / f"{name}.json"
     earlier_s = 0.0
     if previous.exists():  # keep the points not rerun (same base)
         old = json.loads(previous.read_text())
-        if old.get("base", {}).get("fit_s") == base_info.get("fit_s"):
+        if same_base(old, base_info, zero):
             earlier_s = old.get("total_s", 0.0) + old.get("earlier_total_s", 0.0)
             for strategy, points in old["curve"].items():  # fractions not rerun are kept
                 curve[strategy] = {**points, **curve.get(strategy, {})}
@@ -396,6 +474,7 @@ def main() -> None:
         "total_s": round(time.perf_counter() - started, 1),
         "earlier_total_s": round(earlier_s, 1),
         "resumed": {"runs": reused, "earlier_calls": resumed_calls, "wall_s": round(resumed_s, 1)},
+        "kept_from_results": len(kept),
         "workers": f"{args.workers} processes × {args.threads} torch thread(s)",
         "peak_rss_mb": round(max(_rss(resource.RUSAGE_SELF), _rss(resource.RUSAGE_CHILDREN)), 1),
     }
@@ -439,6 +518,11 @@ def markdown(out: dict[str, Any]) -> str:
             f"; {out['resumed']['runs']} runs reused from the journal (interrupted earlier "
             f"calls: {out['resumed']['earlier_calls']}, {out['resumed']['wall_s'] / 60:.1f} min)"
             if out.get("resumed", {}).get("runs")
+            else ""
+        )
+        + (
+            f"; {out['kept_from_results']} per-seed runs kept from the previous results file"
+            if out.get("kept_from_results")
             else ""
         )
         + f", peak RSS {out['peak_rss_mb']:.0f} MB.",
