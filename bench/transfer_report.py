@@ -58,8 +58,7 @@ def markdown(out: dict[str, Any]) -> str:
         where += _few_seeds(n)
         label = strategy + (f" ({', '.join(where)})" if where else "")
         lines.append(
-            f"| {label} | {r['mean']:.4f} [{r['ci95'][0]:.4f}, {r['ci95'][1]:.4f}] "
-            f"| {n['mean']:.4f} [{n['ci95'][0]:.4f}, {n['ci95'][1]:.4f}] "
+            f"| {label} | {_interval(r)} | {_interval(n)} "
             f"| {p['trainable']:,} / {p['total']:,} | {p['adapter_bytes'] / 1024:.0f} "
             f"| {p['epoch_s']} | {', '.join(map(str, p['epochs_run']))} | {_training(p)} |"
         )
@@ -77,12 +76,7 @@ def markdown(out: dict[str, Any]) -> str:
         cells = []
         for f in fractions:
             n = points.get(f, {}).get("ndcg@10")
-            cells.append(
-                f"{n['mean']:.4f} [{n['ci95'][0]:.4f}, {n['ci95'][1]:.4f}]"
-                + "".join(f" ({few})" for few in _few_seeds(n))
-                if n
-                else "–"
-            )
+            cells.append(_interval(n) + "".join(f" ({few})" for few in _few_seeds(n)) if n else "–")
         lines.append(f"| {strategy} | " + " | ".join(cells) + " |")
     lines += [
         "",
@@ -93,6 +87,13 @@ def markdown(out: dict[str, Any]) -> str:
         "less padding computed).",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _interval(summary: dict[str, Any]) -> str:
+    """``mean [low, high]``, or the mean alone for one seed (no interval across seeds)."""
+    if len(summary["runs"]) < 2:
+        return f"{summary['mean']:.4f}"
+    return f"{summary['mean']:.4f} [{summary['ci95'][0]:.4f}, {summary['ci95'][1]:.4f}]"
 
 
 def _few_seeds(summary: dict[str, Any]) -> list[str]:
