@@ -20,6 +20,10 @@ total is the wall time of the whole benchmark, pretraining included.
 Every finished run is appended to ``bench/_work/transfer/runs-<target>.jsonl``; a later call
 with the same settings (and the same saved base) reuses those runs instead of repeating them,
 so an interrupted benchmark resumes where it stopped (``--fresh-runs`` repeats everything).
+A run in progress saves its state after every epoch to ``bench/_work/transfer/checkpoints/``
+(named by target, strategy, fraction, seed and a digest of its settings and base), so a run cut
+off mid-way continues from its last epoch in the next call, to the same result; its ``fit_s``
+adds the earlier calls' training seconds.
 Without the journal (a new checkout), the per-seed runs of the committed results file are kept
 instead: scratch runs with today's settings, and the others when the base is the same — the
 same training record (pretraining is seeded and single-threaded, so it reproduces) and the same
@@ -185,9 +189,11 @@ def run(
     fraction: float,
     seed: int,
     train_params: dict[str, Any],
+    checkpoint: Path | None = None,
 ) -> dict[str, Any]:
     """Fit one strategy on a ``fraction`` of the target's users, test on every user. Scratch
-    strategies build a fresh SASRec of the base's architecture, so they need no base."""
+    strategies build a fresh SASRec of the base's architecture, so they need no base. With a
+    ``checkpoint`` file the fit saves each epoch there and resumes from it."""
     train, valid, test = provided(target)
     history = train.union(valid)
     if fraction < 1:
@@ -197,6 +203,8 @@ def run(
     epochs = 0 if strategy == "zero-shot" else 200
     adapt = {**STRATEGIES, **EXTRA_STRATEGIES}.get(strategy, {"strategy": "full"})
     common = {"epochs": epochs, "seed": seed, **train_params}
+    if checkpoint is not None:
+        common["checkpoint"] = str(checkpoint)
     if adapt["strategy"] == "scratch":
         arch = {**ARCH, "use_ids": bool(adapt.get("item_ids", False))}
         model = lmrec.models.create("sasrec", **arch, **common)
@@ -204,7 +212,7 @@ def run(
         model = lmrec.models.create("sasrec_adapted", base=str(base), adapt=adapt, **common)
     t0 = time.perf_counter()
     model.fit(train, valid)
-    fit_s = time.perf_counter() - t0
+    fit_s = time.perf_counter() - t0 + model.resumed_s_
     model.set_histories(history)
     res = lmrec.evaluate(model, test, train=history, k=10, progress=False)
     n_epochs = len(model.history_)
@@ -317,6 +325,21 @@ def journaled(target: str, base: str | None) -> tuple[dict[tuple, dict], float, 
     return runs, sum(end - start for start, end in spans.items()), len(spans)
 
 
+def checkpoint_path(target: str, job: tuple, base: str | None, fresh: bool) -> Path:
+    """Where run ``job`` = (strategy, fraction, seed) saves its epochs: a name that changes
+    with its settings and (unless ``scratch``) its base, so a checkpoint is only ever resumed
+    by the same run. ``fresh`` deletes an existing one (the run starts over)."""
+    strategy, fraction, seed = job
+    on = None if _strategy(strategy) == "scratch" else base
+    digest = hashlib.sha256(json.dumps([run_settings(strategy), on]).encode()).hexdigest()[:12]
+    path = WORK / "checkpoints" / f"{target}-{strategy}-{fraction:g}-seed{seed}-{digest}.pt"
+    if fresh:
+        path.unlink(missing_ok=True)
+    elif path.exists():
+        print(f"{strategy} {fraction:.2f} seed {seed}: resuming from {path.name}", flush=True)
+    return path
+
+
 def journal(target: str, record: dict[str, Any]) -> None:
     """Append one finished run (or a results-written mark) to the target's journal."""
     WORK.mkdir(parents=True, exist_ok=True)
@@ -391,7 +414,8 @@ def main() -> None:
             )
         }
         for j in scratch:  # need no base: they start while it pretrains
-            pending[pool.submit(run, None, j[0], args.target, j[1], j[2], TRAIN)] = j
+            ckpt = checkpoint_path(args.target, j, None, args.fresh_runs)
+            pending[pool.submit(run, None, j[0], args.target, j[1], j[2], TRAIN, ckpt)] = j
         base_info: dict[str, Any] = {}
         zero: dict[str, Any] = {}
         while pending:
@@ -410,7 +434,9 @@ def main() -> None:
                 print(f"{len(kept)} runs kept from the results file", flush=True)
                 for j in jobs:
                     if j not in scratch and j not in results:
-                        pending[pool.submit(run, base, j[0], args.target, j[1], j[2], TRAIN)] = j
+                        ckpt = checkpoint_path(args.target, j, base_key, args.fresh_runs)
+                        call = (base, j[0], args.target, j[1], j[2], TRAIN, ckpt)
+                        pending[pool.submit(run, *call)] = j
             else:
                 results[key] = done.result()
                 print(f"{key[0]} {key[1]:.2f} seed {key[2]}: {results[key]}", flush=True)

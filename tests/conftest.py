@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
-"""Shared fixtures: the real data folder (integration tests skip without it)."""
+"""Shared fixtures: the real data folder (integration tests skip without it) and an
+interrupted training run."""
 
 from __future__ import annotations
 
@@ -21,3 +22,27 @@ def _real_home(name: str) -> Path:
 def real_home() -> Callable[[str], Path]:
     """``real_home("ml-1m")``: the real data home holding ``ml-1m/``, or skip the test."""
     return _real_home
+
+
+@pytest.fixture
+def interrupt_after_checkpoints(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], None]:
+    """``interrupt_after_checkpoints(n)``: the next sequential fit raises KeyboardInterrupt
+    right after writing its ``n``-th epoch checkpoint (as a killed process would stop)."""
+    import lmrec.models.sequential.model as seq
+
+    real = seq.save_checkpoint
+
+    def arm(n: int) -> None:
+        count = 0
+
+        def save(*args: object, **kwargs: object) -> None:
+            nonlocal count
+            real(*args, **kwargs)  # type: ignore[arg-type]
+            count += 1
+            if count == n:
+                monkeypatch.setattr(seq, "save_checkpoint", real)
+                raise KeyboardInterrupt
+
+        monkeypatch.setattr(seq, "save_checkpoint", save)
+
+    return arm

@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 
 import lmrec
+import lmrec.adapt.model
 from lmrec.adapt import STRATEGIES
 from lmrec.data import Dataset
-from lmrec.errors import ConfigError
+from lmrec.errors import ArtifactError, ConfigError
 
 ARCH = {"dim": 32, "max_len": 10, "batch_size": 16, "dropout": 0.1, "lr": 3e-3}
 
@@ -266,3 +267,29 @@ def test_lora_on_the_item_side_trains_only_the_text_adaptor(
     model.save(tmp_path / "m")
     again = lmrec.models.load(tmp_path / "m")
     np.testing.assert_allclose(again.score([0, 1]), model.score([0, 1]), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("strategy", ["full", "adapter", "lora"])
+def test_adapted_fit_resumes_from_its_checkpoint(
+    base_dir: Path,
+    target,
+    strategy: str,
+    tmp_path: Path,
+    interrupt_after_checkpoints,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # type: ignore[no-untyped-def]
+    """An adaptation run interrupted after epoch 2 resumes (peft layers included) to the
+    weights of an uninterrupted run; a checkpoint of one base is refused on another."""
+    whole = adapted(base_dir, strategy, threads=1).fit(target.train)
+    ckpt = tmp_path / f"{strategy}.pt"
+    interrupt_after_checkpoints(2)
+    with pytest.raises(KeyboardInterrupt):
+        adapted(base_dir, strategy, threads=1, checkpoint=str(ckpt)).fit(target.train)
+    with monkeypatch.context() as m:  # the same folder holding other base weights
+        m.setattr(lmrec.adapt.model, "_digest", lambda path: "another-base")
+        with pytest.raises(ArtifactError, match="another run"):
+            adapted(base_dir, strategy, checkpoint=str(ckpt)).fit(target.train)
+    resumed = adapted(base_dir, strategy, threads=1, checkpoint=str(ckpt)).fit(target.train)
+    assert [r["loss"] for r in resumed.history_] == [r["loss"] for r in whole.history_]
+    np.testing.assert_array_equal(resumed.item_reps_, whole.item_reps_)
+    assert not ckpt.exists()

@@ -10,7 +10,7 @@ import pytest
 import lmrec
 from conformance import RecommenderTests, TextRecommenderTests
 from lmrec.data import Dataset
-from lmrec.errors import ConfigError, ModelError
+from lmrec.errors import ArtifactError, ConfigError, ModelError
 from lmrec.models import UserBatch
 
 FAST = {"dim": 32, "epochs": 40, "max_len": 12, "batch_size": 16, "dropout": 0.1, "lr": 3e-3}
@@ -178,3 +178,28 @@ def test_set_histories_scores_users_trained_without() -> None:
     assert after >= 0.8 and before < 0.3
     with pytest.raises(ModelError, match="training id maps"):
         model.set_histories(successor_data(n_users=5))
+
+
+def test_checkpoint_resumes_an_interrupted_fit_to_the_same_model(
+    tmp_path, interrupt_after_checkpoints
+) -> None:  # type: ignore[no-untyped-def]
+    """A fit killed after epoch 3 and fitted again with the same checkpoint continues from it:
+    the same epochs, losses, validation scores and weights as one uninterrupted fit."""
+    split = lmrec.split.leave_last_out(successor_data(), n_test=1, n_valid=1)
+    params = {**FAST, "epochs": 6, "patience": 6, "threads": 1}
+    whole = lmrec.models.create("sasrec", **params).fit(split.train, split.valid)
+    ckpt = tmp_path / "run" / "sasrec.pt"
+    interrupt_after_checkpoints(3)
+    with pytest.raises(KeyboardInterrupt):
+        lmrec.models.create("sasrec", **params, checkpoint=str(ckpt)).fit(split.train, split.valid)
+    assert ckpt.exists()
+    other = lmrec.models.create("sasrec", **{**params, "seed": 1}, checkpoint=str(ckpt))
+    with pytest.raises(ArtifactError, match="another run"):
+        other.fit(split.train, split.valid)
+    resumed = lmrec.models.create("sasrec", **params, checkpoint=str(ckpt))
+    resumed.fit(split.train, split.valid)
+    assert resumed.history_ == whole.history_
+    assert resumed.resumed_s_ > 0 and whole.resumed_s_ == 0
+    np.testing.assert_array_equal(resumed.item_reps_, whole.item_reps_)
+    np.testing.assert_array_equal(resumed.score([0, 5]), whole.score([0, 5]))
+    assert not ckpt.exists()  # a finished fit removes its checkpoint

@@ -14,6 +14,7 @@ from lmrec._io import verify_dir
 from lmrec.adapt.config import AdaptConfig
 from lmrec.adapt.layers import apply, count_parameters
 from lmrec.errors import ArtifactError, ConfigError
+from lmrec.models._train import run_identity
 from lmrec.models.sequential.model import SASRec, SASRecConfig
 
 # architecture settings an adapted model takes from its base
@@ -102,6 +103,12 @@ class AdaptedSASRec(SASRec):
                 state["items.id_emb.weight"] = net.items.id_emb.weight.detach()
             net.load_state_dict(state)
         return net
+
+    def _run_identity(self, train: Any, valid: Any) -> str:
+        """A checkpoint also belongs to the base it started from (its weights digest, not its
+        folder)."""
+        config = self.config.model_copy(update={"base": ""})
+        return run_identity(config, train, valid, extra=_digest(self.config.base))
 
     def _training_net(self) -> Any:
         net = apply(self._starting_net(), self.config.adapt)

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -13,7 +15,14 @@ from tqdm.auto import tqdm
 from lmrec.data import Dataset
 from lmrec.errors import ConfigError, ModelError
 from lmrec.models._base import UserBatch
-from lmrec.models._train import EarlyStopping, data_parallel, seeded
+from lmrec.models._train import (
+    EarlyStopping,
+    data_parallel,
+    load_checkpoint,
+    run_identity,
+    save_checkpoint,
+    seeded,
+)
 from lmrec.models._valid import valid_ndcg
 from lmrec.models.content._text import TextConfig, TextRecommender
 
@@ -62,6 +71,11 @@ class SASRecConfig(TextConfig):
         True,
         description="on a combine()-d mixture, batch users and sample negatives within each "
         "scenario and add a learned scenario embedding to the input",
+    )
+    checkpoint: str | None = Field(
+        None,
+        description="file the training state is saved to after every epoch; a fit of the same "
+        "run (settings and data) finding it resumes from it, and a finished fit deletes it",
     )
     seed: int = 0
     threads: int | None = Field(None, ge=1)
@@ -221,8 +235,19 @@ class SASRec(TextRecommender):
         step, rank, world = data_parallel(net)  # under torch.distributed: a slice per rank
         stopping = EarlyStopping(c.patience)
         self.history_: list[dict[str, float]] = []
-        bar = tqdm(range(c.epochs), desc=self.name, disable=not c.progress)
-        started = time.perf_counter()
+        self.resumed_s_ = 0.0  # training seconds of earlier, interrupted fits of this run
+        ckpt = Path(c.checkpoint) if c.checkpoint else None
+        identity = self._run_identity(train, valid) if ckpt else ""
+        saved = load_checkpoint(ckpt, identity, rng) if ckpt else None
+        if saved is not None:
+            net.load_state_dict(saved["net"])
+            opt.load_state_dict(saved["optimizer"])
+            stopping.load_state_dict(saved["stopping"])
+            self.history_ = json.loads(saved["history"])
+            self.resumed_s_ = float(saved["seconds"])
+        first = len(self.history_)
+        bar = tqdm(range(first, c.epochs), desc=self.name, disable=not c.progress, initial=first)
+        started = time.perf_counter() - self.resumed_s_
         for epoch in bar:
             net.train()
             total, count = 0.0, 0
@@ -275,10 +300,22 @@ class SASRec(TextRecommender):
                 break
             if c.time_budget_s is not None and time.perf_counter() - started > c.time_budget_s:
                 break
+            if ckpt is not None and rank == 0:
+                state = {"net": net.state_dict(), "optimizer": opt.state_dict()}
+                state["stopping"] = stopping.state_dict()
+                state["history"] = json.dumps(self.history_)
+                state["seconds"] = time.perf_counter() - started
+                save_checkpoint(ckpt, identity, state, rng)
         stopping.restore(net)
+        if ckpt is not None and rank == 0:
+            ckpt.unlink(missing_ok=True)  # the run is over: its result is the fitted model
         if valid is not None and valid.n_events:
             self.seqs_ = train.union(valid).sequences()  # later scoring reads the whole history
         self._cache_items()
+
+    def _run_identity(self, train: Dataset, valid: Dataset | None) -> str:
+        """What a checkpoint must match to be resumed by this fit."""
+        return run_identity(self.config, train, valid)
 
     def _loss(self, h: Any, target: Any, reps: Any, neg: Any) -> Any:
         """Full softmax over ``reps``, or sampled softmax against the ``neg`` rows."""
