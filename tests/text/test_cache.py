@@ -230,3 +230,25 @@ def test_warm_cache_is_fast(tmp_path: Path) -> None:
     elapsed = time.perf_counter() - start
     assert out.shape == (3706, 384) and fresh.misses == 0
     assert elapsed < 1.0, f"warm cache took {elapsed:.2f}s for 3,706 texts"
+
+
+def test_connections_opening_a_new_file_at_once(tmp_path: Path) -> None:
+    """Setting up a new cache file from several connections at once: SQLite refuses one of
+    them at once rather than deadlock; the cache retries instead of calling the file bad."""
+    for trial in range(50):
+        folder = tmp_path / str(trial)
+        errors: list[BaseException] = []
+
+        def open_and_put(worker: int, folder: Path = folder, errors: list = errors) -> None:
+            try:
+                EmbeddingCache(folder).put("x", [bytes([worker]) * 20], np.ones((1, 4)))
+            except BaseException as e:  # reported below
+                errors.append(e)
+
+        threads = [threading.Thread(target=open_and_put, args=(w,)) for w in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors, errors
+        assert EmbeddingCache(folder).count() == 8
